@@ -1,0 +1,9 @@
+"""A typed GraphQL gateway in front of the Pieces OS REST API."""
+
+from __future__ import annotations
+
+from gateway._app import create_app
+from gateway._settings import Settings
+from gateway._upstream import UpstreamClient
+
+__all__ = ["Settings", "UpstreamClient", "create_app"]

@@ -1,0 +1,149 @@
+"""The Pieces OS REST client: one method per endpoint, errors translated here.
+
+Everything that can go wrong between the gateway and the upstream becomes one
+of the errors in `schema.errors` at this boundary, `raise ... from exc`. The
+upstream URL and body go to the log, never into the error a client reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from schema import Json
+from schema.errors import (
+    BadUserInput,
+    NotFound,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+__all__ = ["UpstreamClient", "path_segment"]
+
+logger = logging.getLogger("pieces_gateway.upstream")
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+_LOGGED_BODY = 500  # characters of an upstream error body worth keeping in the log
+
+
+def path_segment(value: str) -> str:
+    """Encode `value` as exactly one URL path segment.
+
+    Every character but the unreserved ones is percent-encoded, `/ ? # %`
+    included. `.` and `..` would still be dot segments (which httpx, like any
+    URL normaliser, resolves away), and no Pieces OS id is one, so refuse them.
+    """
+    if value in {"", ".", ".."}:
+        raise BadUserInput(f"{value!r} is not a record id: ids cannot be empty, '.' or '..'.")
+    return quote(value, safe="")
+
+
+def _query(transferables: bool | None) -> dict[str, str]:
+    return {} if transferables is None else {"transferables": str(transferables).lower()}
+
+
+class UpstreamClient:
+    """Speaks the WorkstreamEvent REST API over a shared `httpx.AsyncClient`."""
+
+    def __init__(self, client: httpx.AsyncClient, *, timeout: float) -> None:
+        self._client = client
+        self._timeout = timeout
+
+    async def health(self) -> bool:
+        try:
+            await self._send("GET", "/.well-known/health")
+        except (UpstreamError, UpstreamUnavailable, UpstreamTimeout, UpstreamBadResponse):
+            return False
+        return True
+
+    async def snapshot(self, event_id: str, *, transferables: bool | None) -> Json:
+        path = f"/workstream_event/{path_segment(event_id)}"
+        return await self._json("GET", path, params=_query(transferables), not_found=event_id)
+
+    async def update(self, event: Json, *, transferables: bool | None) -> Json:
+        return await self._json(
+            "POST", "/workstream_event/update", params=_query(transferables), body=event
+        )
+
+    async def relate(
+        self,
+        event_id: str,
+        segment: str,
+        action: Literal["associate", "disassociate"],
+        other_id: str,
+    ) -> None:
+        event = path_segment(event_id)
+        other = path_segment(other_id)
+        await self._send("POST", f"/workstream_event/{event}/{segment}/{action}/{other}")
+
+    async def increment_scores(self, event_id: str, increment: Json | None) -> None:
+        event = path_segment(event_id)
+        await self._send("POST", f"/workstream_event/{event}/scores/increment", body=increment)
+
+    # --- the one place requests are made ---------------------------------------------------
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        not_found: str | None = None,
+    ) -> Json:
+        response = await self._send(method, path, params=params, body=body, not_found=not_found)
+        try:
+            document = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            logger.warning("%s %s: answer is not JSON: %r", method, path, response.text[:100])
+            raise UpstreamBadResponse("Pieces OS sent an answer that is not JSON.") from exc
+        if not isinstance(document, dict):
+            logger.warning("%s %s: answer is a JSON %s", method, path, type(document).__name__)
+            raise UpstreamBadResponse("Pieces OS sent an answer of an unexpected shape.")
+        return document
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        not_found: str | None = None,
+    ) -> httpx.Response:
+        content = None if body is None else orjson.dumps(body)
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._client.request(
+                    method,
+                    path,
+                    params=params,
+                    content=content,
+                    headers=_JSON_HEADERS if content is not None else None,
+                )
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            logger.warning("%s %s: no answer within %ss", method, path, self._timeout)
+            raise UpstreamTimeout(
+                f"Pieces OS did not answer within {self._timeout:g} seconds."
+            ) from exc
+        except httpx.TransportError as exc:
+            logger.warning("%s %s: %s: %s", method, path, type(exc).__name__, exc)
+            raise UpstreamUnavailable("Pieces OS cannot be reached.") from exc
+        if response.is_success:
+            return response
+        logger.warning(
+            "%s %s: %s %r", method, path, response.status_code, response.text[:_LOGGED_BODY]
+        )
+        if response.status_code == 410 and not_found is not None:
+            raise NotFound(f"No workstream event has the id {not_found!r}.", id=not_found)
+        raise UpstreamError(
+            f"Pieces OS refused the request (HTTP {response.status_code}).",
+            status=response.status_code,
+        )

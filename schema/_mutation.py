@@ -1,0 +1,106 @@
+"""Root mutation fields, named after the SDK's methods.
+
+Every mutation clears the request's snapshot cache, so a payload that is read
+after it never shows the event as it was before.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import strawberry
+from strawberry.types import Info
+from strawberry.types.field import StrawberryField
+
+from schema._arguments import EventId, Transferables
+from schema._context import Context, Json, SnapshotKey
+from schema._convert import to_upstream
+from schema._generated import SeededScoreIncrementInput, WorkstreamEvent, WorkstreamEventInput
+from schema._payloads import WorkstreamEventMutationPayload
+from schema._relations import RELATIONS, Relation
+
+__all__ = ["Mutation"]
+
+Action = Literal["associate", "disassociate"]
+
+
+async def _update(
+    info: Info[Context, None],
+    workstream_event: WorkstreamEventInput,
+    transferables: Transferables = None,
+) -> Json:
+    try:
+        event = await info.context.upstream.update(
+            to_upstream(workstream_event), transferables=transferables
+        )
+    finally:
+        info.context.snapshots.clear_all()
+    info.context.snapshots.prime(SnapshotKey(event["id"], transferables), event)
+    return event
+
+
+async def _increment_scores(
+    info: Info[Context, None],
+    workstream_event: EventId,
+    seeded_score_increment: SeededScoreIncrementInput | None = None,
+) -> WorkstreamEventMutationPayload:
+    increment = None if seeded_score_increment is None else to_upstream(seeded_score_increment)
+    try:
+        await info.context.upstream.increment_scores(workstream_event, increment)
+    finally:
+        info.context.snapshots.clear_all()
+    return WorkstreamEventMutationPayload(workstream_event_id=workstream_event)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def _relation_mutation(relation: Relation, action: Action) -> StrawberryField:
+    async def resolve(
+        info: Info[Context, None],
+        workstream_event: EventId,
+        other: strawberry.ID,
+    ) -> WorkstreamEventMutationPayload:
+        try:
+            await info.context.upstream.relate(workstream_event, relation.segment, action, other)
+        finally:
+            info.context.snapshots.clear_all()
+        return WorkstreamEventMutationPayload(workstream_event_id=workstream_event)
+
+    # The other record's argument is named per relation (`tag`, `person`, ...).
+    resolve.__annotations__["other"] = Annotated[
+        strawberry.ID,
+        strawberry.argument(name=relation.argument, description=f"The id of the {relation.noun}."),
+    ]
+    verb = "Associates" if action == "associate" else "Disassociates"
+    preposition = "with" if action == "associate" else "from"
+    return strawberry.mutation(
+        resolver=resolve,
+        name=f"workstreamEvent{action.title()}{relation.suffix}",
+        description=f"{verb} a workstream event {preposition} {_a(relation.noun)}.",
+    )
+
+
+def _fields() -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "workstream_event_update": strawberry.mutation(
+            resolver=_update,
+            name="workstreamEventUpdate",
+            graphql_type=WorkstreamEvent,
+            description="Replaces a workstream event with the one given; returns it as stored.",
+        ),
+        "workstream_event_scores_increment": strawberry.mutation(
+            resolver=_increment_scores,
+            name="workstreamEventScoresIncrement",
+            description="Increments the scores a SeededScoreIncrement names.",
+        ),
+    }
+    for relation in RELATIONS:
+        for action in ("associate", "disassociate"):
+            field = _relation_mutation(relation, action)  # type: ignore[arg-type]
+            fields[field.graphql_name or ""] = field
+    return fields
+
+
+Mutation = strawberry.type(type("Mutation", (), _fields()))

@@ -1,0 +1,88 @@
+"""The custom scalars of the schema: `DateTime` and `JSONObject`.
+
+Both carry the upstream's JSON values as they are, so that nothing is lost on
+the way through:
+
+* `DateTime` serializes the upstream's ISO-8601 string unchanged. On input it
+  accepts any ISO-8601 date-time with an offset; a UTC value written with `Z`
+  goes upstream verbatim (so a value read from the gateway returns byte for
+  byte), any other offset is converted to the same instant in UTC.
+* `JSONObject` carries a JSON object (the upstream's string-keyed maps, such as
+  every `indices`) unchanged in both directions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, NewType
+
+import strawberry
+from graphql import GraphQLError
+
+__all__ = ["DateTime", "JSONObject", "parse_datetime"]
+
+
+def parse_datetime(value: object) -> str:
+    """Validate an ISO-8601 date-time and return its upstream form (UTC, `Z`)."""
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO-8601 string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"DateTime cannot represent {value!r}: not ISO-8601") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"DateTime {value!r} needs a time zone offset, such as Z")
+    if value.endswith(("Z", "z")):
+        return value[:-1] + "Z"
+    return _utc_iso(parsed)
+
+
+def _utc_iso(moment: datetime) -> str:
+    # The upstream writes UTC instants with millisecond precision, or
+    # microseconds when there are any; do the same.
+    moment = moment.astimezone(UTC)
+    timespec = "microseconds" if moment.microsecond % 1000 else "milliseconds"
+    return moment.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+
+
+def _serialize_datetime(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return _utc_iso(value)
+    # A GraphQLError, not a ValueError: the value came from the upstream, and
+    # only that field fails (see schema._error_codes).
+    raise GraphQLError(f"DateTime cannot represent {value!r}")
+
+
+def _parse_object(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("JSONObject must be an object")
+    return value
+
+
+def _serialize_object(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise GraphQLError(f"JSONObject cannot represent {type(value).__name__}")
+    return value
+
+
+DateTime = strawberry.scalar(
+    NewType("DateTime", str),
+    name="DateTime",
+    description="An instant, as an ISO-8601 string with a time zone offset.",
+    serialize=_serialize_datetime,
+    parse_value=parse_datetime,
+    specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339",
+)
+
+JSONObject = strawberry.scalar(
+    NewType("JSONObject", dict),  # type: ignore[type-arg]
+    name="JSONObject",
+    description=(
+        "A JSON object carried unchanged: the upstream's string-keyed maps, "
+        "such as `indices` (id -> position)."
+    ),
+    serialize=_serialize_object,
+    parse_value=_parse_object,
+)
