@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from gateway._loaders import snapshot_loader
+from gateway._loaders import SnapshotFetcher
 from gateway._settings import Settings
 from gateway._upstream import UpstreamClient
 from schema import Context, build_schema
@@ -24,12 +24,23 @@ __all__ = ["create_app"]
 
 class State(TypedDict):
     upstream: UpstreamClient
+    snapshots: SnapshotFetcher
 
 
 class _GraphQL(GraphQL[Context, None]):
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        upstream: UpstreamClient = request.state.upstream
-        return Context(upstream=upstream, snapshots=snapshot_loader(upstream))
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+        self._max_page_size = settings.max_page_size
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        snapshots: SnapshotFetcher = request.state.snapshots
+        return Context(
+            upstream=request.state.upstream,
+            snapshots=snapshots.loader(),
+            max_page_size=self._max_page_size,
+        )
 
 
 async def _healthz(request: Request) -> Response:
@@ -59,9 +70,15 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
             # Pieces OS is local: a proxy from the environment must not get in the way.
             trust_env=False,
         ) as client:
-            yield {"upstream": UpstreamClient(client, timeout=settings.upstream_timeout)}
+            upstream = UpstreamClient(client, timeout=settings.upstream_timeout)
+            snapshots = SnapshotFetcher(
+                upstream,
+                batch_size=settings.upstream_batch_size,
+                concurrency=settings.upstream_concurrency,
+            )
+            yield {"upstream": upstream, "snapshots": snapshots}
 
-    graphql = _GraphQL(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+    graphql = _GraphQL(settings)
     return Starlette(
         routes=[
             Route("/graphql", graphql),

@@ -1,29 +1,105 @@
-"""The per-request DataLoader behind every snapshot read.
+"""Snapshot reads: batched, deduplicated, and per request.
 
-However many fields, aliases or payloads of one operation ask for the same
-(id, transferables), the upstream is asked once.
+`SnapshotFetcher` lives for the process. Each request gets its own DataLoader
+from it, so that however many fields, aliases, payloads or entities of one
+operation ask for the same (id, transferables), the upstream is asked once, and
+all the distinct ids asked for in one tick go upstream together: through
+`POST /workstream_events/batch/fetch` in chunks, or, on an older Pieces OS
+without that endpoint (404/405, remembered for the process), as concurrent
+single GETs with bounded concurrency.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import defaultdict
 from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from gateway._upstream import UpstreamClient
+from gateway._upstream import BatchUnsupported, UpstreamClient, path_segment
 from schema import Json, SnapshotKey
+from schema.errors import GatewayError, NotFound, UpstreamBadResponse
 
-__all__ = ["snapshot_loader"]
+__all__ = ["SnapshotFetcher"]
+
+logger = logging.getLogger("pieces_gateway.loaders")
+
+Outcome = Json | BaseException
 
 
-def snapshot_loader(upstream: UpstreamClient) -> DataLoader[SnapshotKey, Json]:
-    async def load(keys: Sequence[SnapshotKey]) -> list[Json | BaseException]:
-        # One result per key; a failed key carries its own error (NOT_FOUND for
-        # one id must not fail the others).
-        return await asyncio.gather(
-            *(upstream.snapshot(key.id, transferables=key.transferables) for key in keys),
-            return_exceptions=True,
+class SnapshotFetcher:
+    def __init__(self, upstream: UpstreamClient, *, batch_size: int, concurrency: int) -> None:
+        self._upstream = upstream
+        self._batch_size = batch_size
+        self._singles = asyncio.Semaphore(concurrency)
+        self.batch_supported = True
+
+    def loader(self) -> DataLoader[SnapshotKey, Json]:
+        """A DataLoader for one request (its cache must not outlive the request)."""
+        return DataLoader(load_fn=self.fetch, max_batch_size=None)
+
+    async def fetch(self, keys: Sequence[SnapshotKey]) -> list[Outcome]:
+        """One outcome per key, in order: the event, or the error for that key alone."""
+        outcomes: dict[SnapshotKey, Outcome] = {}
+        groups: dict[bool | None, list[str]] = defaultdict(list)
+        for key in keys:
+            try:
+                path_segment(key.id)
+            except GatewayError as exc:
+                outcomes[key] = exc
+            else:
+                groups[key.transferables].append(key.id)
+        fetched = await asyncio.gather(
+            *(self._fetch_group(ids, transferables) for transferables, ids in groups.items())
         )
+        for transferables, group in zip(groups, fetched, strict=True):
+            for event_id, outcome in group.items():
+                outcomes[SnapshotKey(event_id, transferables)] = outcome
+        return [outcomes[key] for key in keys]
 
-    return DataLoader(load_fn=load)
+    async def _fetch_group(self, ids: list[str], transferables: bool | None) -> dict[str, Outcome]:
+        if len(ids) == 1 or not self.batch_supported:
+            return await self._singles_for(ids, transferables)
+        chunks = [ids[i : i + self._batch_size] for i in range(0, len(ids), self._batch_size)]
+        outcomes: dict[str, Outcome] = {}
+        for chunk_outcomes in await asyncio.gather(
+            *(self._batch(chunk, transferables) for chunk in chunks)
+        ):
+            outcomes.update(chunk_outcomes)
+        return outcomes
+
+    async def _batch(self, ids: list[str], transferables: bool | None) -> dict[str, Outcome]:
+        if not self.batch_supported:
+            return await self._singles_for(ids, transferables)
+        try:
+            result = await self._upstream.batch_snapshots(ids, transferables=transferables)
+        except BatchUnsupported:
+            if self.batch_supported:
+                logger.info("Pieces OS has no batch endpoint: fetching snapshots one by one")
+            self.batch_supported = False
+            return await self._singles_for(ids, transferables)
+        except GatewayError as exc:
+            return dict.fromkeys(ids, exc)
+        outcomes: dict[str, Outcome] = {}
+        for event_id in ids:
+            if event_id in result.found:
+                outcomes[event_id] = result.found[event_id]
+            elif event_id in result.not_found:
+                outcomes[event_id] = NotFound(
+                    f"No workstream event has the id {event_id!r}.", id=event_id
+                )
+            else:
+                outcomes[event_id] = UpstreamBadResponse(
+                    f"Pieces OS did not answer for the workstream event {event_id!r}."
+                )
+        return outcomes
+
+    async def _singles_for(self, ids: list[str], transferables: bool | None) -> dict[str, Outcome]:
+        async def one(event_id: str) -> Json:
+            async with self._singles:
+                return await self._upstream.snapshot(event_id, transferables=transferables)
+
+        outcomes = await asyncio.gather(*(one(event_id) for event_id in ids), return_exceptions=True)
+        return dict(zip(ids, outcomes, strict=True))

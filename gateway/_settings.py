@@ -24,4 +24,13 @@ class Settings(BaseSettings):
     upstream_max_connections: int = Field(
         32, ge=1, description="Upper bound on open connections to the upstream."
     )
+    upstream_batch_size: int = Field(
+        100, ge=1, description="Most snapshots asked for in one upstream batch call."
+    )
+    upstream_concurrency: int = Field(
+        8, ge=1, description="Most single snapshot reads at once, when there is no batch endpoint."
+    )
+    max_page_size: int = Field(
+        100, ge=1, description="Largest `first` a connection accepts."
+    )
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at /graphql.")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple
 from urllib.parse import quote
 
 import httpx
@@ -25,7 +26,7 @@ from schema.errors import (
     UpstreamUnavailable,
 )
 
-__all__ = ["UpstreamClient", "path_segment"]
+__all__ = ["BatchResult", "BatchUnsupported", "UpstreamClient", "path_segment"]
 
 logger = logging.getLogger("pieces_gateway.upstream")
 
@@ -49,6 +50,22 @@ def _query(transferables: bool | None) -> dict[str, str]:
     return {} if transferables is None else {"transferables": str(transferables).lower()}
 
 
+def _dig(document: Json, *keys: str) -> object:
+    value: object = document
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+class BatchResult(NamedTuple):
+    found: dict[str, Json]
+    not_found: set[str]
+
+
+class BatchUnsupported(Exception):
+    """The upstream has no batch endpoint (an older Pieces OS)."""
+
+
 class UpstreamClient:
     """Speaks the WorkstreamEvent REST API over a shared `httpx.AsyncClient`."""
 
@@ -66,6 +83,49 @@ class UpstreamClient:
     async def snapshot(self, event_id: str, *, transferables: bool | None) -> Json:
         path = f"/workstream_event/{path_segment(event_id)}"
         return await self._json("GET", path, params=_query(transferables), not_found=event_id)
+
+    async def batch_snapshots(
+        self, event_ids: Sequence[str], *, transferables: bool | None
+    ) -> BatchResult:
+        """Fetch several events in one call; `BatchUnsupported` if there is no such endpoint."""
+        body = {"workstreamEvents": {"iterable": [{"id": event_id} for event_id in event_ids]}}
+        try:
+            document = await self._json(
+                "POST", "/workstream_events/batch/fetch", params=_query(transferables), body=body
+            )
+        except UpstreamError as exc:
+            if exc.extensions.get("status") in {404, 405}:
+                raise BatchUnsupported from exc
+            raise
+        events = _dig(document, "workstreamEvents", "iterable")
+        missing = document.get("notFound") or []
+        if not isinstance(events, list) or not isinstance(missing, list):
+            raise UpstreamBadResponse("Pieces OS sent a batch answer of an unexpected shape.")
+        found = {}
+        for event in events:
+            if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+                raise UpstreamBadResponse("Pieces OS sent a batch answer of an unexpected shape.")
+            found[event["id"]] = event
+        return BatchResult(found, set(missing))
+
+    async def identifiers(self, filters: dict[str, str], *, limit: int | None = None) -> list[str]:
+        """Ids of the events matching `filters` (created_from, updated_to, ...), newest first."""
+        params = dict(filters) if limit is None else {**filters, "limit": str(limit)}
+        document = await self._json("GET", "/workstream_events/identifiers", params=params)
+        references = document.get("iterable")
+        if not isinstance(references, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("id"), str) for r in references
+        ):
+            raise UpstreamBadResponse("Pieces OS sent identifiers of an unexpected shape.")
+        return [reference["id"] for reference in references]
+
+    async def create(self, seeded: Json, *, transferables: bool | None) -> Json:
+        return await self._json(
+            "POST", "/workstream_events/create", params=_query(transferables), body=seeded
+        )
+
+    async def delete(self, event_id: str) -> None:
+        await self._send("POST", f"/workstream_events/{path_segment(event_id)}/delete")
 
     async def update(self, event: Json, *, transferables: bool | None) -> Json:
         return await self._json(

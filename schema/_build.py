@@ -12,6 +12,7 @@ from schema._error_codes import ErrorCodes
 from schema._keys import upstream_key
 from schema._mutation import Mutation
 from schema._query import Query
+from schema._scalars import SCALARS
 
 __all__ = ["build_schema", "print_sdl"]
 
@@ -31,7 +32,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=[ErrorCodes],
-        config=StrawberryConfig(default_resolver=_read_field),
+        config=StrawberryConfig(default_resolver=_read_field, scalar_map=SCALARS),
     )
 
 

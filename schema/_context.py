@@ -29,6 +29,13 @@ class WorkstreamEventApi(Protocol):
 
     async def update(self, event: Json, *, transferables: bool | None) -> Json: ...
 
+    async def create(self, seeded: Json, *, transferables: bool | None) -> Json: ...
+
+    async def delete(self, event_id: str) -> None: ...
+
+    async def identifiers(self, filters: dict[str, str], *, limit: int | None = None) -> list[str]:
+        ...
+
     async def relate(
         self,
         event_id: str,
@@ -37,10 +44,11 @@ class WorkstreamEventApi(Protocol):
         other_id: str,
     ) -> None: ...
 
-    async def increment_scores(self, event_id: str, increment: Json) -> None: ...
+    async def increment_scores(self, event_id: str, increment: Json | None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
     upstream: WorkstreamEventApi
     snapshots: DataLoader[SnapshotKey, Json]
+    max_page_size: int

@@ -15,8 +15,13 @@ from strawberry.types.field import StrawberryField
 from schema._arguments import EventId, Transferables
 from schema._context import Context, Json, SnapshotKey
 from schema._convert import to_upstream
-from schema._generated import SeededScoreIncrementInput, WorkstreamEvent, WorkstreamEventInput
-from schema._payloads import WorkstreamEventMutationPayload
+from schema._generated import (
+    SeededScoreIncrementInput,
+    SeededWorkstreamEventInput,
+    WorkstreamEvent,
+    WorkstreamEventInput,
+)
+from schema._payloads import WorkstreamEventDeletePayload, WorkstreamEventMutationPayload
 from schema._relations import RELATIONS, Relation
 
 __all__ = ["Mutation"]
@@ -82,6 +87,26 @@ def _relation_mutation(relation: Relation, action: Action) -> StrawberryField:
     )
 
 
+async def _create(
+    info: Info[Context, None],
+    seeded_workstream_event: SeededWorkstreamEventInput,
+    transferables: Transferables = None,
+) -> Json:
+    event = await info.context.upstream.create(
+        to_upstream(seeded_workstream_event), transferables=transferables
+    )
+    info.context.snapshots.prime(SnapshotKey(event["id"], transferables), event)
+    return event
+
+
+async def _delete(info: Info[Context, None], workstream_event: EventId) -> WorkstreamEventDeletePayload:
+    try:
+        await info.context.upstream.delete(workstream_event)
+    finally:
+        info.context.snapshots.clear_all()
+    return WorkstreamEventDeletePayload(workstream_event_id=workstream_event)
+
+
 def _fields() -> dict[str, Any]:
     fields: dict[str, Any] = {
         "workstream_event_update": strawberry.mutation(
@@ -89,6 +114,17 @@ def _fields() -> dict[str, Any]:
             name="workstreamEventUpdate",
             graphql_type=WorkstreamEvent,
             description="Replaces a workstream event with the one given; returns it as stored.",
+        ),
+        "workstream_events_create_new_workstream_event": strawberry.mutation(
+            resolver=_create,
+            name="workstreamEventsCreateNewWorkstreamEvent",
+            graphql_type=WorkstreamEvent,
+            description="Records a new workstream event; returns it as stored.",
+        ),
+        "workstream_events_delete_specific_workstream_event": strawberry.mutation(
+            resolver=_delete,
+            name="workstreamEventsDeleteSpecificWorkstreamEvent",
+            description="Deletes a workstream event.",
         ),
         "workstream_event_scores_increment": strawberry.mutation(
             resolver=_increment_scores,

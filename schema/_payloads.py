@@ -9,7 +9,7 @@ from schema._arguments import Transferables
 from schema._context import Context, Json, SnapshotKey
 from schema._generated import WorkstreamEvent
 
-__all__ = ["WorkstreamEventMutationPayload"]
+__all__ = ["WorkstreamEventDeletePayload", "WorkstreamEventMutationPayload"]
 
 
 @strawberry.type(
@@ -34,3 +34,10 @@ class WorkstreamEventMutationPayload:
         return await info.context.snapshots.load(
             SnapshotKey(self.workstream_event_id, transferables)
         )
+
+
+@strawberry.type(description="What a delete removed.")
+class WorkstreamEventDeletePayload:
+    workstream_event_id: strawberry.ID = strawberry.field(
+        description="The id of the workstream event that was deleted."
+    )

@@ -19,21 +19,23 @@ from typing import Any, NewType
 import strawberry
 from graphql import GraphQLError
 
-__all__ = ["DateTime", "JSONObject", "parse_datetime"]
+__all__ = ["SCALARS", "DateTime", "JSONObject", "parse_datetime"]
 
 
 def parse_datetime(value: object) -> str:
     """Validate an ISO-8601 date-time and return its upstream form (UTC, `Z`)."""
     if not isinstance(value, str):
         raise ValueError("DateTime must be an ISO-8601 string")
+    if value.endswith("z"):
+        value = value[:-1] + "Z"
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"DateTime cannot represent {value!r}: not ISO-8601") from None
     if parsed.tzinfo is None:
         raise ValueError(f"DateTime {value!r} needs a time zone offset, such as Z")
-    if value.endswith(("Z", "z")):
-        return value[:-1] + "Z"
+    if value.endswith("Z"):
+        return value
     return _utc_iso(parsed)
 
 
@@ -67,22 +69,24 @@ def _serialize_object(value: object) -> dict[str, Any]:
     return value
 
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", str),
-    name="DateTime",
-    description="An instant, as an ISO-8601 string with a time zone offset.",
-    serialize=_serialize_datetime,
-    parse_value=parse_datetime,
-    specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339",
-)
+DateTime = NewType("DateTime", str)
+JSONObject = NewType("JSONObject", dict)  # type: ignore[type-arg]
 
-JSONObject = strawberry.scalar(
-    NewType("JSONObject", dict),  # type: ignore[type-arg]
-    name="JSONObject",
-    description=(
-        "A JSON object carried unchanged: the upstream's string-keyed maps, "
-        "such as `indices` (id -> position)."
+SCALARS = {
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        description="An instant, as an ISO-8601 string with a time zone offset.",
+        serialize=_serialize_datetime,
+        parse_value=parse_datetime,
+        specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339",
     ),
-    serialize=_serialize_object,
-    parse_value=_parse_object,
-)
+    JSONObject: strawberry.scalar(
+        name="JSONObject",
+        description=(
+            "A JSON object carried unchanged: the upstream's string-keyed maps, "
+            "such as `indices` (id -> position)."
+        ),
+        serialize=_serialize_object,
+        parse_value=_parse_object,
+    ),
+}

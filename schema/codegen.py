@@ -203,7 +203,8 @@ def _closure(contract: Contract, roots: tuple[str, ...]) -> list[str]:
             return
         seen.append(name)
         for field in contract.models[name]:
-            target = field.type.strip("[]{}?")
+            # A map's values travel inside a JSONObject: no GraphQL type needed.
+            target = field.type.strip("[]?")
             if target in contract.models:
                 visit(target)
 

@@ -1,0 +1,135 @@
+"""Deterministic WorkstreamEvents for the simulator to start with.
+
+The first few carry every field and enum value of the contract (see
+`_coverage`); the rest look like what Pieces OS records on an ordinary day.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ._coverage import CoverageFiller
+from ._instants import format_instant
+
+# Seeded data never looks at the wall clock, so a seed always means the same events.
+_EPOCH = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+_SPREAD = timedelta(days=60)
+# Per coverage event; the whole contract fits in the first ten events.
+_COVERAGE_BUDGET = 250
+_SCHEMA = {"migration": 0, "semantic": "MAJOR_0_MINOR_0_PATCH_1"}
+
+_APPLICATIONS = (
+    ("VS_CODE", "1.98.2"),
+    ("JETBRAINS", "2025.1"),
+    ("GOOGLE_CHROME_EXTENSION_MV3", "3.4.0"),
+    ("SLACK", "4.43.51"),
+    ("OBSIDIAN", "1.8.9"),
+    ("MICROSOFT_TEAMS", "25060.205"),
+    ("NOTION", "4.7.0"),
+)
+_BROWSERS = frozenset({"GOOGLE_CHROME_EXTENSION_MV3"})
+_PLATFORMS = ("MACOS", "LINUX", "WINDOWS")
+_TRIGGERS = ("application_switch", "copy", "paste", "tab_switch", "file_open", "url_changed")
+_ACTIVITIES = (
+    "Reviewed the pull request for",
+    "Debugged a failing test in",
+    "Read the documentation of",
+    "Discussed the rollout plan for",
+    "Refactored the error handling in",
+    "Wrote notes about",
+)
+_TOPICS = (
+    "the GraphQL gateway",
+    "the httpx transport layer",
+    "the Starlette lifespan",
+    "the workstream summaries pipeline",
+    "the DataLoader batching",
+    "the Docker compose setup",
+    "the release checklist",
+)
+_SITES = (
+    "github.com",
+    "docs.python.org",
+    "www.starlette.io",
+    "strawberry.rocks",
+    "www.python-httpx.org",
+)
+
+
+def generate_events(count: int, seed: int) -> list[dict[str, Any]]:
+    """`count` SDK-valid WorkstreamEvents, the same ones for the same seed."""
+    rng = random.Random(seed)
+    base = _EPOCH + timedelta(days=seed % 365)
+    filler = CoverageFiller("WorkstreamEvent", rng, base)
+    events: list[dict[str, Any]] = []
+    for _ in range(count):
+        event = _ordinary_event(rng, base)
+        if not filler.done():
+            covering = filler.fill(_COVERAGE_BUDGET)
+            # Keep the ordinary identity and timeline so ordering and filters behave.
+            for key in ("id", "created", "updated"):
+                covering[key] = event[key]
+            event = covering
+        events.append(event)
+    return events
+
+
+def _ordinary_event(rng: random.Random, base: datetime) -> dict[str, Any]:
+    name, version = rng.choice(_APPLICATIONS)
+    created = base - timedelta(milliseconds=rng.randint(0, _SPREAD // timedelta(milliseconds=1)))
+    updated = min(base, created + timedelta(milliseconds=rng.randint(0, 3 * 3600 * 1000)))
+    topic = rng.choice(_TOPICS)
+    readable = f"{rng.choice(_ACTIVITIES)} {topic} in {name.replace('_', ' ').title()}."
+    event: dict[str, Any] = {
+        "schema": _SCHEMA,
+        "id": _uuid(rng),
+        "created": _timestamp(created),
+        "updated": _timestamp(updated),
+        "application": {
+            "id": _uuid(rng),
+            "name": name,
+            "version": version,
+            "platform": rng.choice(_PLATFORMS),
+            "onboarded": True,
+            "privacy": "OPEN",
+            "capabilities": "BLENDED",
+            "mechanism": "AUTOMATIC",
+        },
+        "trigger": {rng.choice(_TRIGGERS): True},
+        "readable": readable,
+        "windowTitle": f"{topic.removeprefix('the ').capitalize()} - {name.title()}",
+        "processing": "LOCAL",
+        "summaries": _references(rng, rng.randint(1, 2)),
+        "tags": _references(rng, rng.randint(1, 4)),
+        "persons": _references(rng, rng.randint(0, 2)),
+        "websites": _references(rng, rng.randint(0, 3)),
+        "score": {
+            "manual": rng.randint(0, 3),
+            "automatic": rng.randint(0, 40),
+            "priority": rng.randint(0, 5),
+            "reference": rng.randint(0, 10),
+            "reuse": rng.randint(0, 10),
+            "searched": rng.randint(0, 10),
+            "update": rng.randint(0, 10),
+        },
+        # An embedding is most of a real event's weight.
+        "workstreamEventsVector": [round(rng.uniform(-1, 1), 6) for _ in range(96)],
+    }
+    if name in _BROWSERS:
+        event["browserUrl"] = f"https://{rng.choice(_SITES)}/{topic.split()[-1]}"
+    return event
+
+
+def _references(rng: random.Random, count: int) -> dict[str, Any]:
+    return {"iterable": [{"id": _uuid(rng)} for _ in range(count)]}
+
+
+def _timestamp(moment: datetime) -> dict[str, Any]:
+    return {"value": format_instant(moment)}
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))

@@ -1,0 +1,168 @@
+"""The simulator's in-memory WorkstreamEvents and the operations Pieces OS offers on them."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ._instants import format_instant, parse_instant
+
+Event = dict[str, Any]
+
+# SeededWorkstreamEvent fields a new WorkstreamEvent copies as they are.
+_SEEDED_FIELDS = (
+    "schema",
+    "application",
+    "trigger",
+    "anchors",
+    "context",
+    "persons",
+    "processing",
+    "readable",
+    "score",
+    "tags",
+    "websites",
+    "workstreamEventsVector",
+)
+_SCORE_COUNTERS = ("priority", "reference", "reuse", "searched", "update")
+
+
+class UnknownEvent(LookupError):
+    """No WorkstreamEvent has the requested id."""
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """An inclusive range of instants; an open end is None."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.start is None and self.end is None
+
+    def __contains__(self, moment: datetime) -> bool:
+        return (self.start is None or self.start <= moment) and (
+            self.end is None or moment <= self.end
+        )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(
+        self, events: Iterable[Event], *, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self.events: dict[str, Event] = {event["id"]: event for event in events}
+        self._clock = clock
+
+    def get(self, event_id: str) -> Event:
+        try:
+            return self.events[event_id]
+        except KeyError:
+            raise UnknownEvent(event_id) from None
+
+    def update(self, event: Event) -> Event:
+        self.get(event["id"])
+        stored = copy.deepcopy(event)
+        stored["updated"] = {**stored["updated"], "value": self._now()}
+        self.events[stored["id"]] = stored
+        return stored
+
+    def create(self, seeded: Mapping[str, Any]) -> Event:
+        now = self._now()
+        event: Event = {"id": str(uuid.uuid4()), "created": {"value": now}}
+        event["updated"] = {"value": now}
+        for key in _SEEDED_FIELDS:
+            if seeded.get(key) is not None:
+                event[key] = copy.deepcopy(seeded[key])
+        if seeded.get("summary") is not None:
+            event["summaries"] = {"iterable": [copy.deepcopy(seeded["summary"])]}
+        self.events[event["id"]] = event
+        return event
+
+    def delete(self, event_id: str) -> None:
+        self.get(event_id)
+        del self.events[event_id]
+
+    def associate(self, event_id: str, key: str, other: str) -> None:
+        relation = self.get(event_id).setdefault(key, {"iterable": []})
+        if any(item["id"] == other for item in relation["iterable"]):
+            return
+        relation["iterable"].append({"id": other})
+        if relation.get("indices") is not None:
+            relation["indices"][other] = len(relation["iterable"]) - 1
+
+    def disassociate(self, event_id: str, key: str, other: str) -> None:
+        relation = self.get(event_id).get(key)
+        if relation is None:
+            return
+        kept = [item for item in relation["iterable"] if item["id"] != other]
+        relation["iterable"] = kept
+        if relation.get("indices") is not None:
+            # Positions shift after a removal, so the index is rebuilt.
+            relation["indices"] = {item["id"]: index for index, item in enumerate(kept)}
+
+    def increment(self, event_id: str, flags: Mapping[str, Any]) -> None:
+        event = self.get(event_id)
+        score = event.get("score") or {"manual": 0, "automatic": 0}
+        for counter in _SCORE_COUNTERS:
+            if flags.get(counter) is True:
+                score[counter] = (score.get(counter) or 0) + 1
+        event["score"] = score
+
+    def identifiers(
+        self,
+        *,
+        limit: int | None = None,
+        created: TimeRange = TimeRange(),
+        updated: TimeRange = TimeRange(),
+    ) -> list[str]:
+        """Ids newest first; with both ranges given an event matches either.
+
+        Pieces OS documents OR rather than AND for that case.
+        """
+        matching = [
+            event
+            for event in self.events.values()
+            if _matches(event, created=created, updated=updated)
+        ]
+        matching.sort(key=lambda event: event["id"])
+        matching.sort(key=lambda event: _instant(event, "created"), reverse=True)
+        ids = [event["id"] for event in matching]
+        return ids if limit is None else ids[:limit]
+
+    def batch(self, event_ids: Iterable[str]) -> tuple[list[Event], list[str]]:
+        """The events found, in request order, and the ids that were not."""
+        found: list[Event] = []
+        missing: list[str] = []
+        for event_id in event_ids:
+            event = self.events.get(event_id)
+            if event is None:
+                missing.append(event_id)
+            else:
+                found.append(event)
+        return found, missing
+
+    def _now(self) -> str:
+        return format_instant(self._clock())
+
+
+def _instant(event: Event, key: str) -> datetime:
+    return parse_instant(event[key]["value"])
+
+
+def _matches(event: Event, *, created: TimeRange, updated: TimeRange) -> bool:
+    checks = [
+        _instant(event, key) in window
+        for key, window in (("created", created), ("updated", updated))
+        if not window.is_open
+    ]
+    return any(checks) if checks else True

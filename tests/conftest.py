@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
+
+from gateway import Settings, create_app
+from gateway.simulator import create_simulator
+from tests.recording import Recorder
+
+UPSTREAM = "http://pieces-os.invalid:39300"
+
+
+class GraphQLClient:
+    """Posts operations to the gateway under test."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+@pytest.fixture
+def simulator() -> Starlette:
+    return create_simulator(events=20, seed=7)
+
+
+@pytest.fixture
+def upstream(simulator: Starlette) -> Recorder:
+    return Recorder(simulator)
+
+
+@pytest.fixture
+async def http(upstream: Recorder) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(upstream))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            yield client
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+@pytest.fixture
+def events(simulator: Starlette) -> dict[str, dict[str, Any]]:
+    """The simulator's stored events, by id."""
+    stored: dict[str, dict[str, Any]] = simulator.state.store.events
+    return stored

@@ -1,0 +1,197 @@
+"""The simulator against the official SDK, over real HTTP: every answer must parse."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import uvicorn
+from pieces_os_client.api.workstream_event_api import WorkstreamEventApi
+from pieces_os_client.api.workstream_events_api import WorkstreamEventsApi
+from pieces_os_client.api_client import ApiClient
+from pieces_os_client.configuration import Configuration
+from pieces_os_client.exceptions import ApiException
+from pieces_os_client.models.application import Application
+from pieces_os_client.models.application_name_enum import ApplicationNameEnum
+from pieces_os_client.models.flattened_workstream_events import FlattenedWorkstreamEvents
+from pieces_os_client.models.platform_enum import PlatformEnum
+from pieces_os_client.models.privacy_enum import PrivacyEnum
+from pieces_os_client.models.referenced_workstream_event import ReferencedWorkstreamEvent
+from pieces_os_client.models.referenced_workstream_summary import ReferencedWorkstreamSummary
+from pieces_os_client.models.seeded_score import SeededScore
+from pieces_os_client.models.seeded_score_increment import SeededScoreIncrement
+from pieces_os_client.models.seeded_workstream_event import SeededWorkstreamEvent
+from pieces_os_client.models.workstream_event_trigger import WorkstreamEventTrigger
+from pieces_os_client.models.workstream_events_batch_fetch_input import (
+    WorkstreamEventsBatchFetchInput,
+)
+from starlette.applications import Starlette
+
+from gateway.simulator import create_simulator
+
+
+@pytest.fixture
+def simulator() -> Starlette:
+    return create_simulator(events=20, seed=3)
+
+
+@pytest.fixture
+def client(simulator: Starlette) -> Iterator[ApiClient]:
+    """An SDK client talking to the simulator served by uvicorn on a free port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(simulator, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        with ApiClient(Configuration(host=f"http://127.0.0.1:{port}")) as api_client:
+            yield api_client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def test_snapshot_and_unknown_event(client: ApiClient, simulator: Starlette) -> None:
+    api = WorkstreamEventApi(client)
+    first = next(iter(simulator.state.store.events))
+
+    event = api.workstream_events_specific_workstream_event_snapshot(first, transferables=True)
+
+    assert event.id == first
+    with pytest.raises(ApiException) as caught:
+        api.workstream_events_specific_workstream_event_snapshot("no-such-event")
+    assert caught.value.status == 410
+    assert caught.value.body == "WorkstreamEvent not found."
+
+
+def test_update_stores_the_event(client: ApiClient, simulator: Starlette) -> None:
+    api = WorkstreamEventApi(client)
+    event_id = list(simulator.state.store.events)[-1]
+    event = api.workstream_events_specific_workstream_event_snapshot(event_id)
+    event.readable = "Renamed through the SDK."
+
+    updated = api.workstream_event_update(workstream_event=event, transferables=False)
+
+    assert updated.readable == "Renamed through the SDK."
+    # Seeded timestamps are fixed in the past; an update is stamped with the wall clock.
+    assert abs(updated.updated.value - datetime.now(UTC)) < timedelta(minutes=1)
+    assert simulator.state.store.events[event_id]["readable"] == "Renamed through the SDK."
+
+
+def test_associate_and_disassociate(client: ApiClient, simulator: Starlette) -> None:
+    api = WorkstreamEventApi(client)
+    event_id = list(simulator.state.store.events)[-1]
+
+    api.workstream_event_associate_tag(event_id, "tag-1")
+    api.workstream_event_associate_workstream_pattern_engine_source(event_id, "source-1")
+    event = api.workstream_events_specific_workstream_event_snapshot(event_id)
+    assert event.tags is not None and event.sources is not None
+    assert "tag-1" in [tag.id for tag in event.tags.iterable]
+    assert [source.id for source in event.sources.iterable] == ["source-1"]
+
+    api.workstream_event_disassociate_tag(event_id, "tag-1")
+    api.workstream_event_disassociate_tag(event_id, "tag-1")
+    event = api.workstream_events_specific_workstream_event_snapshot(event_id)
+    assert event.tags is not None
+    assert "tag-1" not in [tag.id for tag in event.tags.iterable]
+    with pytest.raises(ApiException) as caught:
+        api.workstream_event_associate_website("no-such-event", "website-1")
+    assert caught.value.status == 500
+
+
+def test_scores_increment(client: ApiClient, simulator: Starlette) -> None:
+    api = WorkstreamEventApi(client)
+    event_id = list(simulator.state.store.events)[-1]
+    before = api.workstream_events_specific_workstream_event_snapshot(event_id).score
+    assert before is not None
+
+    api.workstream_event_scores_increment(
+        event_id,
+        SeededScoreIncrement(workstream_event=SeededScore(reuse=True, searched=True, update=False)),
+    )
+
+    after = api.workstream_events_specific_workstream_event_snapshot(event_id).score
+    assert after is not None
+    assert (after.reuse, after.searched, after.update) == (
+        (before.reuse or 0) + 1,
+        (before.searched or 0) + 1,
+        before.update,
+    )
+
+
+def test_create_then_delete(client: ApiClient, simulator: Starlette) -> None:
+    events = WorkstreamEventsApi(client)
+    seeded = SeededWorkstreamEvent(
+        application=Application(
+            id="4f4f9c55-0000-4000-8000-000000000001",
+            name=ApplicationNameEnum.VS_CODE,
+            version="1.98.2",
+            platform=PlatformEnum.LINUX,
+            onboarded=True,
+            privacy=PrivacyEnum.OPEN,
+        ),
+        trigger=WorkstreamEventTrigger(copy=True),
+        readable="Copied a snippet.",
+        summary=ReferencedWorkstreamSummary(id="summary-1"),
+    )
+
+    created = events.workstream_events_create_new_workstream_event(
+        transferables=True, seeded_workstream_event=seeded
+    )
+
+    assert created.readable == "Copied a snippet."
+    assert created.summaries is not None
+    assert [summary.id for summary in created.summaries.iterable] == ["summary-1"]
+    assert created.id in simulator.state.store.events
+    events.workstream_events_delete_specific_workstream_event(created.id)
+    assert created.id not in simulator.state.store.events
+    with pytest.raises(ApiException) as caught:
+        events.workstream_events_delete_specific_workstream_event(created.id)
+    assert caught.value.status == 500
+
+
+def test_identifiers_with_filters(client: ApiClient, simulator: Starlette) -> None:
+    events = WorkstreamEventsApi(client)
+    stored = simulator.state.store.events.values()
+    created = sorted(datetime.fromisoformat(e["created"]["value"]) for e in stored)
+    middle = created[len(created) // 2]
+
+    everything = events.workstream_events_identifiers_snapshot()
+    recent = events.workstream_events_identifiers_snapshot(created_from=middle, limit=100)
+    first_two = events.workstream_events_identifiers_snapshot(limit=2)
+    naive = events.workstream_events_identifiers_snapshot(
+        created_to=(middle - timedelta(milliseconds=1)).astimezone(UTC).replace(tzinfo=None)
+    )
+
+    assert len(everything.iterable) == len(created)
+    assert len(recent.iterable) == len(created) - len(created) // 2
+    assert [r.id for r in first_two.iterable] == [r.id for r in everything.iterable[:2]]
+    assert len(naive.iterable) == len(created) // 2
+
+
+def test_batch_fetch_and_full_snapshot(client: ApiClient, simulator: Starlette) -> None:
+    events = WorkstreamEventsApi(client)
+    known = list(simulator.state.store.events)[:2]
+    wanted = [known[1], "missing-1", known[0]]
+    body = WorkstreamEventsBatchFetchInput(
+        workstreamEvents=FlattenedWorkstreamEvents(
+            iterable=[ReferencedWorkstreamEvent(id=event_id) for event_id in wanted]
+        )
+    )
+
+    batch = events.workstream_events_batch(body, transferables=False)
+    everything = events.workstream_events_snapshot(transferables=True)
+
+    assert [event.id for event in batch.workstream_events.iterable] == [known[1], known[0]]
+    assert batch.not_found == ["missing-1"]
+    assert [event.id for event in everything.iterable] == list(simulator.state.store.events)

@@ -1,0 +1,101 @@
+"""Snapshot reads are deduplicated per operation and batched upstream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway import Settings, create_app
+from gateway.simulator import create_simulator
+from tests.conftest import UPSTREAM, GraphQLClient
+from tests.recording import Recorder
+
+MANY = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id readable } }"
+
+
+@pytest.fixture
+def old_upstream() -> Recorder:
+    """A Pieces OS without the batch endpoint."""
+    return Recorder(create_simulator(events=20, seed=7, batch_endpoint=False))
+
+
+async def _gateway(upstream: Recorder, **settings: Any) -> AsyncIterator[GraphQLClient]:
+    app = create_app(
+        Settings(**{"upstream": UPSTREAM, **settings}), transport=httpx.ASGITransport(upstream)
+    )
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
+            yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def old_gql(old_upstream: Recorder) -> AsyncIterator[GraphQLClient]:
+    async for client in _gateway(old_upstream):
+        yield client
+
+
+async def test_thirty_reads_of_ten_ids_cost_one_batch_call(
+    gql: GraphQLClient, upstream: Recorder, events: dict[str, Any]
+) -> None:
+    ten = list(events)[:10]
+    ids = [ten[i % 10] for i in range(30)]
+    result = await gql(MANY, {"ids": ids})
+    assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
+    assert upstream.calls() == [("POST", "/workstream_events/batch/fetch")]
+    asked = upstream.requests[0].json()["workstreamEvents"]["iterable"]
+    assert sorted(item["id"] for item in asked) == sorted(ten)
+
+
+async def test_reads_across_fields_and_aliases_share_one_batch(
+    gql: GraphQLClient, upstream: Recorder, events: dict[str, Any]
+) -> None:
+    a, b, c = list(events)[:3]
+    query = """query($a: ID!, $b: ID!, $c: ID!) {
+      one: workstreamEvent(id: $a) { id }
+      two: workstreamEvent(id: $b) { readable }
+      many: workstreamEvents(ids: [$a, $b, $c, $a]) { id }
+    }"""
+    result = await gql(query, {"a": a, "b": b, "c": c})
+    assert "errors" not in result
+    assert upstream.calls() == [("POST", "/workstream_events/batch/fetch")]
+
+
+async def test_a_missing_id_is_null_at_its_index_with_not_found(
+    gql: GraphQLClient, events: dict[str, Any]
+) -> None:
+    a, b = list(events)[:2]
+    result = await gql(MANY, {"ids": [a, "missing", b, "missing"]})
+    data = result["data"]["workstreamEvents"]
+    assert [e and e["id"] for e in data] == [a, None, b, None]
+    assert sorted((e["path"], e["extensions"]["code"]) for e in result["errors"]) == [
+        (["workstreamEvents", 1], "NOT_FOUND"),
+        (["workstreamEvents", 3], "NOT_FOUND"),
+    ]
+
+
+async def test_batches_are_cut_into_chunks(upstream: Recorder, events: dict[str, Any]) -> None:
+    ids = list(events)[:10]
+    async for gql in _gateway(upstream, upstream_batch_size=4):
+        result = await gql(MANY, {"ids": ids})
+    assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
+    sizes = sorted(len(r.json()["workstreamEvents"]["iterable"]) for r in upstream.requests)
+    assert sizes == [2, 4, 4]
+
+
+async def test_without_a_batch_endpoint_each_distinct_id_is_one_get_remembered(
+    old_gql: GraphQLClient, old_upstream: Recorder
+) -> None:
+    ten = list(old_upstream.app.state.store.events)[:10]
+    ids = [ten[i % 10] for i in range(30)]
+    result = await old_gql(MANY, {"ids": ids})
+    assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
+    methods = [method for method, _ in old_upstream.calls()]
+    assert methods == ["POST"] + ["GET"] * 10
+    old_upstream.clear()
+    await old_gql(MANY, {"ids": ten[:3]})
+    assert [method for method, _ in old_upstream.calls()] == ["GET"] * 3

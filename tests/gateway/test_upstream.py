@@ -1,0 +1,123 @@
+"""Upstream failures become coded errors; ids stay one path segment."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from gateway import Settings, create_app
+from tests.conftest import UPSTREAM, GraphQLClient
+from tests.recording import Recorder
+
+READ = 'query Read($id: ID!) { workstreamEvent(id: $id) { id readable } }'
+
+
+@asynccontextmanager
+async def gateway_for(
+    transport: httpx.AsyncBaseTransport | None, **settings: Any
+) -> AsyncIterator[GraphQLClient]:
+    app = create_app(Settings(**{"upstream": UPSTREAM, **settings}), transport=transport)
+    async with LifespanManager(app) as manager:
+        client_transport = httpx.ASGITransport(manager.app)
+        async with httpx.AsyncClient(transport=client_transport, base_url="http://gw.test") as http:
+            yield GraphQLClient(http)
+
+
+def upstream_answering(endpoint: Callable[[Request], Any]) -> httpx.ASGITransport:
+    return httpx.ASGITransport(
+        Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])
+    )
+
+
+async def _read_error(transport: httpx.AsyncBaseTransport | None, **settings: Any) -> dict[str, Any]:
+    async with gateway_for(transport, **settings) as gql:
+        result = await gql(READ, {"id": "some-id"})
+    assert result["data"] == {"workstreamEvent": None}
+    (error,) = result["errors"]
+    assert error["path"] == ["workstreamEvent"]
+    for secret in ("pieces-os.invalid", "127.0.0.1", "Traceback", "upstream says"):
+        assert secret not in str(result)
+    return dict(error)
+
+
+async def test_an_unknown_id_is_not_found(gql: GraphQLClient) -> None:
+    result = await gql(READ, {"id": "no-such-event"})
+    assert result["data"] == {"workstreamEvent": None}
+    assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("status", [400, 404, 500, 503])
+async def test_an_upstream_error_status_is_upstream_error(status: int) -> None:
+    async def fail(request: Request) -> Response:
+        return PlainTextResponse("upstream says: database locked at /var/pieces", status_code=status)
+
+    error = await _read_error(upstream_answering(fail))
+    assert error["extensions"] == {"code": "UPSTREAM_ERROR", "status": status}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [PlainTextResponse("upstream says hello"), JSONResponse(["not", "an", "object"])],
+    ids=["text", "array"],
+)
+async def test_an_answer_that_is_not_a_json_object_is_a_bad_response(answer: Response) -> None:
+    async def endpoint(request: Request) -> Response:
+        return answer
+
+    error = await _read_error(upstream_answering(endpoint))
+    assert error["extensions"]["code"] == "UPSTREAM_BAD_RESPONSE"
+
+
+async def test_a_slow_upstream_is_a_timeout() -> None:
+    async def slow(request: Request) -> Response:
+        await asyncio.sleep(5)
+        return JSONResponse({})
+
+    error = await _read_error(upstream_answering(slow), upstream_timeout=0.2)
+    assert error["extensions"]["code"] == "UPSTREAM_TIMEOUT"
+
+
+async def test_a_refused_connection_is_unavailable() -> None:
+    # Port 9 on loopback: nothing listens there, the connection is refused.
+    error = await _read_error(None, upstream="http://127.0.0.1:9")
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+
+
+@pytest.mark.parametrize(
+    ("event_id", "on_the_wire"),
+    [
+        ("a/b", "a%2Fb"),
+        ("a?b=c", "a%3Fb%3Dc"),
+        ("a#b", "a%23b"),
+        ("100%", "100%25"),
+        ("%2E%2E", "%252E%252E"),
+        ("a b", "a%20b"),
+        ("évènement-☃", "%C3%A9v%C3%A8nement-%E2%98%83"),
+        ("../../workstream_events", "..%2F..%2Fworkstream_events"),
+        ("...", "..."),
+    ],
+)
+async def test_an_id_is_exactly_one_path_segment(
+    gql: GraphQLClient, upstream: Recorder, event_id: str, on_the_wire: str
+) -> None:
+    await gql(READ, {"id": event_id})
+    assert upstream.calls() == [("GET", f"/workstream_event/{on_the_wire}")]
+
+
+@pytest.mark.parametrize("event_id", ["", ".", ".."])
+async def test_a_dot_segment_id_is_refused_before_the_upstream(
+    gql: GraphQLClient, upstream: Recorder, event_id: str
+) -> None:
+    result = await gql(READ, {"id": event_id})
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert upstream.requests == []

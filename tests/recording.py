@@ -1,0 +1,57 @@
+"""An ASGI wrapper that records what an upstream app received."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str  # as sent on the wire, still percent-encoded
+    query: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Recorder:
+    app: ASGIApp
+    requests: list[Received] = field(default_factory=list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.requests.append(
+            Received(
+                scope["method"],
+                scope["raw_path"].decode("ascii"),
+                dict(parse_qsl(scope["query_string"].decode("latin-1"))),
+                body,
+            )
+        )
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def clear(self) -> None:
+        self.requests.clear()
+
+    def calls(self) -> list[tuple[str, str]]:
+        return [(r.method, r.path) for r in self.requests]
