@@ -54,7 +54,9 @@ async def _readyz(request: Request) -> Response:
     return JSONResponse({"status": "upstream unavailable"}, status_code=503)
 
 
-def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
     """Build the gateway. `transport` replaces the network, e.g. with a simulator in tests."""
 
     @asynccontextmanager
@@ -62,7 +64,9 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
         async with httpx.AsyncClient(
             base_url=str(settings.upstream),
             transport=transport,
-            timeout=httpx.Timeout(settings.upstream_timeout, connect=min(5.0, settings.upstream_timeout)),
+            timeout=httpx.Timeout(
+                settings.upstream_timeout, connect=min(5.0, settings.upstream_timeout)
+            ),
             limits=httpx.Limits(
                 max_connections=settings.upstream_max_connections,
                 max_keepalive_connections=settings.upstream_max_connections,

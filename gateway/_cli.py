@@ -23,15 +23,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-Host = Annotated[str | None, typer.Option(help="Interface to listen on. [env: PIECES_GATEWAY_HOST; default: 127.0.0.1]")]
-Port = Annotated[int | None, typer.Option(help="Port to listen on. [env: PIECES_GATEWAY_PORT; default: 8000]")]
+Host = Annotated[
+    str | None,
+    typer.Option(help="Interface to listen on. [env: PIECES_GATEWAY_HOST; default: 127.0.0.1]"),
+]
+Port = Annotated[
+    int | None, typer.Option(help="Port to listen on. [env: PIECES_GATEWAY_PORT; default: 8000]")
+]
 Upstream = Annotated[
     str | None,
-    typer.Option(help="Pieces OS base URL. [env: PIECES_GATEWAY_UPSTREAM; default: http://127.0.0.1:39300]"),
+    typer.Option(
+        help="Pieces OS base URL. [env: PIECES_GATEWAY_UPSTREAM; default: http://127.0.0.1:39300]"
+    ),
 ]
 UpstreamTimeout = Annotated[
     float | None,
-    typer.Option(help="Seconds one upstream call may take. [env: PIECES_GATEWAY_UPSTREAM_TIMEOUT; default: 10]"),
+    typer.Option(
+        help="Seconds one upstream call may take, in all. "
+        "[env: PIECES_GATEWAY_UPSTREAM_TIMEOUT; default: 10]"
+    ),
 ]
 
 _EXAMPLE = """\
@@ -112,5 +122,7 @@ def schema() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app()

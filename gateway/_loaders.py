@@ -101,5 +101,7 @@ class SnapshotFetcher:
             async with self._singles:
                 return await self._upstream.snapshot(event_id, transferables=transferables)
 
-        outcomes = await asyncio.gather(*(one(event_id) for event_id in ids), return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(one(event_id) for event_id in ids), return_exceptions=True
+        )
         return dict(zip(ids, outcomes, strict=True))

@@ -30,7 +30,5 @@ class Settings(BaseSettings):
     upstream_concurrency: int = Field(
         8, ge=1, description="Most single snapshot reads at once, when there is no batch endpoint."
     )
-    max_page_size: int = Field(
-        100, ge=1, description="Largest `first` a connection accepts."
-    )
+    max_page_size: int = Field(100, ge=1, description="Largest `first` a connection accepts.")
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at /graphql.")

@@ -18,4 +18,6 @@ Transferables = Annotated[
     ),
 ]
 
-EventId = Annotated[strawberry.ID, strawberry.argument(description="The id of the workstream event.")]
+EventId = Annotated[
+    strawberry.ID, strawberry.argument(description="The id of the workstream event.")
+]

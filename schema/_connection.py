@@ -43,7 +43,9 @@ def _position_after(cursor: str, ids: list[str]) -> int:
         if not raw.startswith(_CURSOR_PREFIX) or position < 0:
             raise ValueError(cursor)
     except (ValueError, UnicodeError, binascii.Error):
-        raise BadUserInput("`after` is not a cursor this gateway gave out.", argument="after") from None
+        raise BadUserInput(
+            "`after` is not a cursor this gateway gave out.", argument="after"
+        ) from None
     if position < len(ids) and ids[position] == event_id:
         return position
     try:
@@ -87,7 +89,8 @@ Instant = Annotated[DateTime | None, strawberry.argument(description="Inclusive 
 async def workstream_events_connection(
     info: Info[Context, None],
     first: Annotated[
-        int | None, strawberry.argument(description="Page size (default 20, bounded by the gateway).")
+        int | None,
+        strawberry.argument(description="Page size (default 20, bounded by the gateway)."),
     ] = DEFAULT_PAGE_SIZE,
     after: Annotated[
         str | None, strawberry.argument(description="The `endCursor` of the page before.")

@@ -6,7 +6,7 @@ after it never shows the event as it was before.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import strawberry
 from strawberry.types import Info
@@ -27,6 +27,7 @@ from schema._relations import RELATIONS, Relation
 __all__ = ["Mutation"]
 
 Action = Literal["associate", "disassociate"]
+ACTIONS: tuple[Action, ...] = ("associate", "disassociate")
 
 
 async def _update(
@@ -80,11 +81,12 @@ def _relation_mutation(relation: Relation, action: Action) -> StrawberryField:
     ]
     verb = "Associates" if action == "associate" else "Disassociates"
     preposition = "with" if action == "associate" else "from"
-    return strawberry.mutation(
+    field = strawberry.mutation(
         resolver=resolve,
         name=f"workstreamEvent{action.title()}{relation.suffix}",
         description=f"{verb} a workstream event {preposition} {_a(relation.noun)}.",
     )
+    return cast(StrawberryField, field)
 
 
 async def _create(
@@ -99,7 +101,9 @@ async def _create(
     return event
 
 
-async def _delete(info: Info[Context, None], workstream_event: EventId) -> WorkstreamEventDeletePayload:
+async def _delete(
+    info: Info[Context, None], workstream_event: EventId
+) -> WorkstreamEventDeletePayload:
     try:
         await info.context.upstream.delete(workstream_event)
     finally:
@@ -133,8 +137,8 @@ def _fields() -> dict[str, Any]:
         ),
     }
     for relation in RELATIONS:
-        for action in ("associate", "disassociate"):
-            field = _relation_mutation(relation, action)  # type: ignore[arg-type]
+        for action in ACTIONS:
+            field = _relation_mutation(relation, action)
             fields[field.graphql_name or ""] = field
     return fields
 

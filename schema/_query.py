@@ -14,6 +14,7 @@ from schema._generated import WorkstreamEvent
 
 __all__ = ["Query"]
 
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -40,7 +41,10 @@ class Query:
         ),
     )
     def workstream_events(
-        self, info: Info[Context, None], ids: list[strawberry.ID], transferables: Transferables = None
+        self,
+        info: Info[Context, None],
+        ids: list[strawberry.ID],
+        transferables: Transferables = None,
     ) -> list[Awaitable[Json]]:
         # One awaitable per item, so a failed id fails its own index only.
         return [info.context.snapshots.load(SnapshotKey(i, transferables)) for i in ids]

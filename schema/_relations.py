@@ -18,7 +18,9 @@ class Relation(NamedTuple):
 
 
 RELATIONS = (
-    Relation("WorkstreamSummary", "workstreamSummary", "workstream_summaries", "workstream summary"),
+    Relation(
+        "WorkstreamSummary", "workstreamSummary", "workstream_summaries", "workstream summary"
+    ),
     Relation("Anchor", "anchor", "anchors", "anchor"),
     Relation("Annotation", "annotation", "annotations", "annotation"),
     Relation("ConversationMessage", "message", "messages", "conversation message"),

@@ -18,6 +18,7 @@ from typing import Any, NewType
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.scalar import ScalarDefinition
 
 __all__ = ["SCALARS", "DateTime", "JSONObject", "parse_datetime"]
 
@@ -72,7 +73,7 @@ def _serialize_object(value: object) -> dict[str, Any]:
 DateTime = NewType("DateTime", str)
 JSONObject = NewType("JSONObject", dict)  # type: ignore[type-arg]
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(
         name="DateTime",
         description="An instant, as an ISO-8601 string with a time zone offset.",

@@ -37,7 +37,11 @@ from schema._keys import attribute_name
 SDK_PACKAGE = "pieces_os_client"
 OUTPUT_ROOTS = ("WorkstreamEvent",)
 INPUT_ROOTS = ("WorkstreamEvent", "SeededScoreIncrement", "SeededWorkstreamEvent")
-CONTRACT_ROOTS = (*INPUT_ROOTS, "WorkstreamEventsBatchFetchInput", "WorkstreamEventsBatchFetchOutput")
+CONTRACT_ROOTS = (
+    *INPUT_ROOTS,
+    "WorkstreamEventsBatchFetchInput",
+    "WorkstreamEventsBatchFetchOutput",
+)
 
 HERE = Path(__file__).parent
 CONTRACT_PATH = HERE / "contract.py"
@@ -121,7 +125,7 @@ def read_contract() -> Contract:
             return "{" + type_of(args[1]) + "}"
         simple = {str: "str", int: "int", float: "float", bool: "bool", datetime: "datetime"}
         if annotation in simple:
-            return simple[annotation]  # type: ignore[index]
+            return simple[annotation]
         if inspect.isclass(annotation) and issubclass(annotation, Enum):
             enums.setdefault(annotation.__name__, tuple(m.value for m in annotation))
             return annotation.__name__
@@ -159,8 +163,10 @@ def enum_value_names(values: tuple[str, ...]) -> list[str]:
     """One distinct GraphQL name per raw value, keeping every valid name as it is."""
 
     def valid(value: str) -> bool:
-        return bool(_GRAPHQL_NAME.fullmatch(value)) and not value.startswith("__") and (
-            value not in _RESERVED_ENUM_NAMES
+        return (
+            bool(_GRAPHQL_NAME.fullmatch(value))
+            and not value.startswith("__")
+            and (value not in _RESERVED_ENUM_NAMES)
         )
 
     taken = {v for v in values if valid(v)}
@@ -269,11 +275,16 @@ def _description(name: str) -> str:
 def _render_class(contract: Contract, name: str, *, kind: str) -> list[str]:
     suffix = "Input" if kind == "input" else ""
     gql_name = name + suffix
-    out = [f"@strawberry.{kind}(name={gql_name!r}{_description(gql_name)})\n", f"class {gql_name}:\n"]
+    out = [
+        f"@strawberry.{kind}(name={gql_name!r}{_description(gql_name)})\n",
+        f"class {gql_name}:\n",
+    ]
     for field in contract.models[name]:
         base = field.type.removesuffix("?")
-        annotation = "strawberry.ID" if field.key == "id" and base == "str" else _py_type(
-            base, contract, suffix=suffix
+        annotation = (
+            "strawberry.ID"
+            if field.key == "id" and base == "str"
+            else _py_type(base, contract, suffix=suffix)
         )
         non_null = field.required and not field.type.endswith("?")
         if not non_null:
@@ -281,8 +292,10 @@ def _render_class(contract: Contract, name: str, *, kind: str) -> list[str]:
         attr = attribute_name(field.key)
         options = f"name={field.key!r}" if attr != field.key else ""
         if kind == "input" and not field.required:
-            default = f"strawberry.field({options}, default=strawberry.UNSET)" if options else (
-                "strawberry.UNSET"
+            default = (
+                f"strawberry.field({options}, default=strawberry.UNSET)"
+                if options
+                else ("strawberry.UNSET")
             )
             out.append(f"    {attr}: {annotation} = {default}\n")
         elif options:
@@ -340,7 +353,9 @@ def render_all() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m schema.codegen", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m schema.codegen", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if the files have drifted")
     args = parser.parse_args(argv)
     stale = []

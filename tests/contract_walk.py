@@ -60,8 +60,10 @@ def from_graphql(model: str, data: dict[str, Any]) -> dict[str, Any]:
         if kind.startswith("{"):
             out[key] = value
         elif target in MODELS:
-            out[key] = [from_graphql(target, v) for v in value] if isinstance(value, list) else (
-                from_graphql(target, value)
+            out[key] = (
+                [from_graphql(target, v) for v in value]
+                if isinstance(value, list)
+                else (from_graphql(target, value))
             )
         elif target in ENUMS:
             raw = dict(zip(enum_value_names(ENUMS[target]), ENUMS[target], strict=True))

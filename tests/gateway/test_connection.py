@@ -46,7 +46,9 @@ async def test_paging_returns_each_event_once_in_order_fetching_only_the_page(
         ids = [edge["node"]["id"] for edge in connection["edges"]]
         fetches = [r for r in upstream.requests if r.path == "/workstream_events/batch/fetch"]
         assert len(fetches) == 1
-        assert sorted(i["id"] for i in fetches[0].json()["workstreamEvents"]["iterable"]) == sorted(ids)
+        assert sorted(i["id"] for i in fetches[0].json()["workstreamEvents"]["iterable"]) == sorted(
+            ids
+        )
         assert connection["totalCount"] == 1000
         assert connection["pageInfo"]["hasPreviousPage"] is (after is not None)
         seen += ids

@@ -87,7 +87,10 @@ async def test_scores_increment_sends_the_keys_as_the_upstream_spells_them(
             workstreamEvent { score { update } }
           }
         }""",
-        {"e": event_id, "inc": {"workstreamEvent": {"update": True}, "anchorPoint": {"reuse": False}}},
+        {
+            "e": event_id,
+            "inc": {"workstreamEvent": {"update": True}, "anchorPoint": {"reuse": False}},
+        },
     )
     score = result["data"]["workstreamEventScoresIncrement"]["workstreamEvent"]["score"]
     assert score["update"] == before + 1
@@ -97,7 +100,9 @@ async def test_scores_increment_sends_the_keys_as_the_upstream_spells_them(
         {"workstream_event": {"update": True}, "anchorPoint": {"reuse": False}}
     )
     expected = sdk_request(
-        "workstream_event_scores_increment", workstream_event=event_id, seeded_score_increment=increment
+        "workstream_event_scores_increment",
+        workstream_event=event_id,
+        seeded_score_increment=increment,
     )
     assert _on_the_wire(upstream.requests[0]) == expected
 
@@ -150,7 +155,9 @@ async def test_update_sends_only_the_fields_given(
 async def test_snapshot_passes_transferables_as_the_sdk_does(
     gql: GraphQLClient, upstream: Recorder, event_id: str
 ) -> None:
-    await gql('query($e: ID!) { workstreamEvent(id: $e, transferables: false) { id } }', {"e": event_id})
+    await gql(
+        "query($e: ID!) { workstreamEvent(id: $e, transferables: false) { id } }", {"e": event_id}
+    )
     expected = sdk_request(
         "workstream_events_specific_workstream_event_snapshot",
         workstream_event=event_id,
@@ -162,7 +169,7 @@ async def test_snapshot_passes_transferables_as_the_sdk_does(
 async def test_aliases_of_one_snapshot_cost_one_upstream_call(
     gql: GraphQLClient, upstream: Recorder, event_id: str
 ) -> None:
-    aliases = " ".join(f'a{i}: workstreamEvent(id: $e) {{ id readable }}' for i in range(8))
+    aliases = " ".join(f"a{i}: workstreamEvent(id: $e) {{ id readable }}" for i in range(8))
     result = await gql(f"query($e: ID!) {{ {aliases} }}", {"e": event_id})
     assert "errors" not in result
     assert upstream.calls() == [("GET", f"/workstream_event/{event_id}")]

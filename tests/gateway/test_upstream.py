@@ -19,7 +19,7 @@ from gateway import Settings, create_app
 from tests.conftest import UPSTREAM, GraphQLClient
 from tests.recording import Recorder
 
-READ = 'query Read($id: ID!) { workstreamEvent(id: $id) { id readable } }'
+READ = "query Read($id: ID!) { workstreamEvent(id: $id) { id readable } }"
 
 
 @asynccontextmanager
@@ -39,7 +39,9 @@ def upstream_answering(endpoint: Callable[[Request], Any]) -> httpx.ASGITranspor
     )
 
 
-async def _read_error(transport: httpx.AsyncBaseTransport | None, **settings: Any) -> dict[str, Any]:
+async def _read_error(
+    transport: httpx.AsyncBaseTransport | None, **settings: Any
+) -> dict[str, Any]:
     async with gateway_for(transport, **settings) as gql:
         result = await gql(READ, {"id": "some-id"})
     assert result["data"] == {"workstreamEvent": None}
@@ -59,7 +61,9 @@ async def test_an_unknown_id_is_not_found(gql: GraphQLClient) -> None:
 @pytest.mark.parametrize("status", [400, 404, 500, 503])
 async def test_an_upstream_error_status_is_upstream_error(status: int) -> None:
     async def fail(request: Request) -> Response:
-        return PlainTextResponse("upstream says: database locked at /var/pieces", status_code=status)
+        return PlainTextResponse(
+            "upstream says: database locked at /var/pieces", status_code=status
+        )
 
     error = await _read_error(upstream_answering(fail))
     assert error["extensions"] == {"code": "UPSTREAM_ERROR", "status": status}

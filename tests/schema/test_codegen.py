@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import schema._generated as generated
 from graphql import GraphQLList, GraphQLNonNull, get_named_type, get_nullable_type
 from strawberry.utils.str_converters import to_camel_case
 
+import schema._generated as generated
 from schema import build_schema, print_sdl
-from schema.codegen import main as codegen_main
 from schema.codegen import enum_value_names, render_all
+from schema.codegen import main as codegen_main
 from schema.contract import ENUMS, MODELS
 from tests.contract_walk import closure
 
