@@ -21,27 +21,23 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
-Host = Annotated[
-    str | None,
-    typer.Option(help="Interface to listen on. [env: PIECES_GATEWAY_HOST; default: 127.0.0.1]"),
-]
-Port = Annotated[
-    int | None, typer.Option(help="Port to listen on. [env: PIECES_GATEWAY_PORT; default: 8000]")
-]
+
+def _option(help: str, setting: str) -> Any:
+    return typer.Option(help=help, envvar=f"PIECES_GATEWAY_{setting}", show_envvar=True)
+
+
+Host = Annotated[str | None, _option("Interface to listen on. [default: 127.0.0.1]", "HOST")]
+Port = Annotated[int | None, _option("Port to listen on. [default: 8000]", "PORT")]
 Upstream = Annotated[
     str | None,
-    typer.Option(
-        help="Pieces OS base URL. [env: PIECES_GATEWAY_UPSTREAM; default: http://127.0.0.1:39300]"
-    ),
+    _option("Pieces OS base URL. [default: http://127.0.0.1:39300]", "UPSTREAM"),
 ]
 UpstreamTimeout = Annotated[
     float | None,
-    typer.Option(
-        help="Seconds one upstream call may take, in all. "
-        "[env: PIECES_GATEWAY_UPSTREAM_TIMEOUT; default: 10]"
-    ),
+    _option("Seconds one upstream call may take, in all. [default: 10]", "UPSTREAM_TIMEOUT"),
 ]
 
 _EXAMPLE = """\
