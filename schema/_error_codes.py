@@ -11,7 +11,8 @@ and gains the code that says what kind of failure it was:
 * a field whose upstream value the schema cannot represent (an enum value from
   a newer Pieces OS, a missing required key): UPSTREAM_BAD_RESPONSE, on that
   field only;
-* anything else is a bug: logged in full, shown as INTERNAL_SERVER_ERROR.
+* anything else is a bug: shown as INTERNAL_SERVER_ERROR, and logged in full
+  by `log_error` (which the schema calls with the errors as they were raised).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from strawberry.types.execution import ExecutionResult as StrawberryExecutionRes
 
 from schema.errors import GatewayError
 
-__all__ = ["ErrorCodes"]
+__all__ = ["ErrorCodes", "log_error"]
 
 logger = logging.getLogger("pieces_gateway.errors")
+
+_MISSING = "Cannot return null for non-nullable field"
 
 
 def _classify(error: GraphQLError) -> GraphQLError:
@@ -43,10 +46,26 @@ def _classify(error: GraphQLError) -> GraphQLError:
         else:
             code = "GRAPHQL_VALIDATION_FAILED"
         return _with_code(error, error.message, code)
-    if original is None or isinstance(original, GraphQLError):
-        return _with_code(error, error.message, "UPSTREAM_BAD_RESPONSE")
-    logger.error("unexpected error at %s", error.path, exc_info=original)
-    return _with_code(error, "Unexpected error.", "INTERNAL_SERVER_ERROR")
+    if _is_bug(error):
+        return _with_code(error, "Unexpected error.", "INTERNAL_SERVER_ERROR")
+    return _with_code(error, error.message, "UPSTREAM_BAD_RESPONSE")
+
+
+def _is_bug(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None or isinstance(original, GatewayError | GraphQLError):
+        return False
+    # graphql-core raises a TypeError, worded so, when a non-null field
+    # resolves to null: here, a required key the upstream left out.
+    return not (isinstance(original, TypeError) and str(original).startswith(_MISSING))
+
+
+def log_error(error: GraphQLError) -> None:
+    """Log an error as raised: a bug with its traceback, anything else in a line."""
+    if _is_bug(error):
+        logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
+    else:
+        logger.info("%s (at %s)", error.message, error.path or "the document")
 
 
 def _with_code(error: GraphQLError, message: str, code: str) -> GraphQLError:
