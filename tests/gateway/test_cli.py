@@ -76,10 +76,11 @@ def test_demo_serves_graphql_against_the_simulator(
     match = re.search(r'workstreamEvent\(id: "([^"]+)"\)', banner)
     assert match, banner
     assert f"http://127.0.0.1:{port}/graphql" in banner
-    query = '{ workstreamEvent(id: "%s") { id readable application { name } } }' % match[1]
+    query = "query($id: ID!) { workstreamEvent(id: $id) { id readable application { name } } }"
+    request = {"query": query, "variables": {"id": match[1]}}
     while time.monotonic() < deadline:
         try:
-            response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query})
+            response = httpx.post(f"http://127.0.0.1:{port}/graphql", json=request)
             break
         except httpx.ConnectError:
             time.sleep(0.1)
