@@ -10,14 +10,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pieces_os_client.api.workstream_event_api import WorkstreamEventApi
+from pieces_os_client.api.workstream_events_api import WorkstreamEventsApi
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.configuration import Configuration
 
 
 def sdk_request(method: str, **arguments: Any) -> tuple[str, str, Any]:
-    """(HTTP method, path with query, JSON body) of `WorkstreamEventApi.<method>`."""
-    api = WorkstreamEventApi(ApiClient(Configuration(host="http://pieces-os.invalid")))
-    serialize = getattr(api, f"_{method}_serialize")
+    """(HTTP method, path with query, JSON body) of the SDK's `<method>`."""
+    client = ApiClient(Configuration(host="http://pieces-os.invalid"))
+    api_class = (
+        WorkstreamEventsApi if method.startswith("workstream_events_") else WorkstreamEventApi
+    )
+    serialize = getattr(api_class(client), f"_{method}_serialize")
     verb, url, _headers, body, _form = serialize(
         **arguments, _request_auth=None, _content_type=None, _headers=None, _host_index=0
     )
