@@ -6,8 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 UPSTREAM ?=
+# Apollo's composition and gateway (Node), for tests/federation; skipped without npm.
+FEDERATION := tests/federation
+NODE_INSTALLED := $(FEDERATION)/node_modules/.installed
+NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: install demo serve simulator test lint schema clean
+.PHONY: install demo serve simulator test lint schema clean bench bench-profile
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +19,10 @@ $(INSTALLED): pyproject.toml constraints.txt
 	touch $@
 
 install: $(INSTALLED)
+
+$(NODE_INSTALLED): $(FEDERATION)/package.json $(FEDERATION)/package-lock.json
+	npm ci --prefix $(FEDERATION) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 demo: $(INSTALLED)  ## the gateway in front of the bundled simulator
 	$(BIN)/pieces-gateway demo
@@ -25,12 +33,12 @@ serve: $(INSTALLED)  ## the gateway in front of a Pieces OS: make serve UPSTREAM
 simulator: $(INSTALLED)
 	$(BIN)/pieces-gateway simulator
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(if $(NPM),$(NODE_INSTALLED))
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check gateway schema tests
-	$(BIN)/ruff format --check gateway schema tests
+	$(BIN)/ruff check gateway schema tests bench
+	$(BIN)/ruff format --check gateway schema tests bench
 	$(BIN)/mypy
 
 schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
@@ -39,3 +47,14 @@ schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Loopback benchmark, ~2 minutes (BENCH_SECONDS per row, default 10): see bench/README.md.
+# Installs wrk with apt-get when it is missing and we are root; else a Python load generator.
+WRK := $(shell command -v wrk 2>/dev/null)
+bench: $(INSTALLED)
+	@$(if $(WRK),true,[ "$$(id -u)" = 0 ] && (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)) >/dev/null 2>&1 || echo "wrk unavailable: using the slower Python load generator")
+	$(BIN)/python -m bench
+
+bench-profile: $(INSTALLED)  ## py-spy on the gateway under load: bench/results/profile.md
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(BIN)/python -m bench.profile

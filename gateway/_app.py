@@ -8,16 +8,18 @@ from typing import TypedDict
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from gateway._loaders import SnapshotFetcher
+from gateway._middleware import BodySizeLimit, RequestId
+from gateway._resilience import Resilience
 from gateway._settings import Settings
 from gateway._upstream import UpstreamClient
-from schema import Context, build_schema
+from gateway._view import GraphQLView
 
 __all__ = ["create_app"]
 
@@ -27,31 +29,32 @@ class State(TypedDict):
     snapshots: SnapshotFetcher
 
 
-class _GraphQL(GraphQL[Context, None]):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
-        self._max_page_size = settings.max_page_size
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        snapshots: SnapshotFetcher = request.state.snapshots
-        return Context(
-            upstream=request.state.upstream,
-            snapshots=snapshots.loader(),
-            max_page_size=self._max_page_size,
-        )
-
-
 async def _healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
 async def _readyz(request: Request) -> Response:
     upstream: UpstreamClient = request.state.upstream
-    if await upstream.health():
-        return JSONResponse({"status": "ready"})
-    return JSONResponse({"status": "upstream unavailable"}, status_code=503)
+    ready = await upstream.health()
+    body = {"status": "ready" if ready else "unavailable", "breaker": upstream.breaker_state}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    stack = [Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    if settings.cors_origins:
+        stack.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "authorization", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+        )
+    return stack
 
 
 def create_app(
@@ -65,7 +68,9 @@ def create_app(
             base_url=str(settings.upstream),
             transport=transport,
             timeout=httpx.Timeout(
-                settings.upstream_timeout, connect=min(5.0, settings.upstream_timeout)
+                settings.upstream_timeout,
+                connect=min(settings.upstream_connect_timeout, settings.upstream_timeout),
+                pool=settings.upstream_queue_timeout,
             ),
             limits=httpx.Limits(
                 max_connections=settings.upstream_max_connections,
@@ -74,20 +79,25 @@ def create_app(
             # Pieces OS is local: a proxy from the environment must not get in the way.
             trust_env=False,
         ) as client:
-            upstream = UpstreamClient(client, timeout=settings.upstream_timeout)
+            resilience = await Resilience.create(
+                threshold=settings.breaker_threshold,
+                cooldown=settings.breaker_cooldown,
+                retries=settings.upstream_retries,
+                deadline=settings.upstream_timeout,
+            )
+            upstream = UpstreamClient(client, resilience)
             snapshots = SnapshotFetcher(
-                upstream,
                 batch_size=settings.upstream_batch_size,
                 concurrency=settings.upstream_concurrency,
             )
             yield {"upstream": upstream, "snapshots": snapshots}
 
-    graphql = _GraphQL(settings)
     return Starlette(
         routes=[
-            Route("/graphql", graphql),
+            Route("/graphql", GraphQLView(settings)),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
         ],
+        middleware=_middleware(settings),
         lifespan=lifespan,
     )

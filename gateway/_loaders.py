@@ -30,17 +30,20 @@ Outcome = Json | BaseException
 
 
 class SnapshotFetcher:
-    def __init__(self, upstream: UpstreamClient, *, batch_size: int, concurrency: int) -> None:
-        self._upstream = upstream
+    def __init__(self, *, batch_size: int, concurrency: int) -> None:
         self._batch_size = batch_size
         self._singles = asyncio.Semaphore(concurrency)
         self.batch_supported = True
 
-    def loader(self) -> DataLoader[SnapshotKey, Json]:
+    def loader(self, upstream: UpstreamClient) -> DataLoader[SnapshotKey, Json]:
         """A DataLoader for one request (its cache must not outlive the request)."""
-        return DataLoader(load_fn=self.fetch, max_batch_size=None)
 
-    async def fetch(self, keys: Sequence[SnapshotKey]) -> list[Outcome]:
+        async def load(keys: Sequence[SnapshotKey]) -> list[Outcome]:
+            return await self.fetch(upstream, keys)
+
+        return DataLoader(load_fn=load, max_batch_size=None)
+
+    async def fetch(self, upstream: UpstreamClient, keys: Sequence[SnapshotKey]) -> list[Outcome]:
         """One outcome per key, in order: the event, or the error for that key alone."""
         outcomes: dict[SnapshotKey, Outcome] = {}
         groups: dict[bool | None, list[str]] = defaultdict(list)
@@ -52,34 +55,39 @@ class SnapshotFetcher:
             else:
                 groups[key.transferables].append(key.id)
         fetched = await asyncio.gather(
-            *(self._fetch_group(ids, transferables) for transferables, ids in groups.items())
+            *(self._group(upstream, ids, flag) for flag, ids in groups.items())
         )
         for transferables, group in zip(groups, fetched, strict=True):
             for event_id, outcome in group.items():
                 outcomes[SnapshotKey(event_id, transferables)] = outcome
         return [outcomes[key] for key in keys]
 
-    async def _fetch_group(self, ids: list[str], transferables: bool | None) -> dict[str, Outcome]:
+    async def _group(
+        self, upstream: UpstreamClient, ids: list[str], transferables: bool | None
+    ) -> dict[str, Outcome]:
         if len(ids) == 1 or not self.batch_supported:
-            return await self._singles_for(ids, transferables)
-        chunks = [ids[i : i + self._batch_size] for i in range(0, len(ids), self._batch_size)]
+            return await self._singles_for(upstream, ids, transferables)
+        size = self._batch_size
+        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
         outcomes: dict[str, Outcome] = {}
         for chunk_outcomes in await asyncio.gather(
-            *(self._batch(chunk, transferables) for chunk in chunks)
+            *(self._batch(upstream, chunk, transferables) for chunk in chunks)
         ):
             outcomes.update(chunk_outcomes)
         return outcomes
 
-    async def _batch(self, ids: list[str], transferables: bool | None) -> dict[str, Outcome]:
+    async def _batch(
+        self, upstream: UpstreamClient, ids: list[str], transferables: bool | None
+    ) -> dict[str, Outcome]:
         if not self.batch_supported:
-            return await self._singles_for(ids, transferables)
+            return await self._singles_for(upstream, ids, transferables)
         try:
-            result = await self._upstream.batch_snapshots(ids, transferables=transferables)
+            result = await upstream.batch_snapshots(ids, transferables=transferables)
         except BatchUnsupported:
             if self.batch_supported:
                 logger.info("Pieces OS has no batch endpoint: fetching snapshots one by one")
             self.batch_supported = False
-            return await self._singles_for(ids, transferables)
+            return await self._singles_for(upstream, ids, transferables)
         except GatewayError as exc:
             return dict.fromkeys(ids, exc)
         outcomes: dict[str, Outcome] = {}
@@ -96,12 +104,12 @@ class SnapshotFetcher:
                 )
         return outcomes
 
-    async def _singles_for(self, ids: list[str], transferables: bool | None) -> dict[str, Outcome]:
+    async def _singles_for(
+        self, upstream: UpstreamClient, ids: list[str], transferables: bool | None
+    ) -> dict[str, Outcome]:
         async def one(event_id: str) -> Json:
             async with self._singles:
-                return await self._upstream.snapshot(event_id, transferables=transferables)
+                return await upstream.snapshot(event_id, transferables=transferables)
 
-        outcomes = await asyncio.gather(
-            *(one(event_id) for event_id in ids), return_exceptions=True
-        )
+        outcomes = await asyncio.gather(*(one(i) for i in ids), return_exceptions=True)
         return dict(zip(ids, outcomes, strict=True))

@@ -1,28 +1,63 @@
-"""The gateway's settings: one frozen value, built once at the edge."""
+"""The gateway's settings: one frozen value, built once at the edge.
+
+Every setting can be given as `PIECES_GATEWAY_<NAME>` in the environment (or
+in a `.env` file); the CLI's flags take precedence. Lists are comma-separated.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field, HttpUrl
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, HttpUrl, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from schema import SchemaOptions
 
 __all__ = ["Settings"]
 
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
 
 class Settings(BaseSettings):
-    """Every setting can be given as `PIECES_GATEWAY_<NAME>` in the environment."""
+    model_config = SettingsConfigDict(
+        env_prefix="PIECES_GATEWAY_", env_file=".env", frozen=True, extra="forbid"
+    )
 
-    model_config = SettingsConfigDict(env_prefix="PIECES_GATEWAY_", frozen=True, extra="forbid")
-
+    # --- serving ---------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Interface to listen on.")
     port: int = Field(8000, ge=0, le=65535, description="Port to listen on.")
+    production: bool = Field(
+        False, description="Turn off introspection, GraphiQL and field suggestions."
+    )
+    graphiql: bool = Field(True, description="Serve GraphiQL to browsers at /graphql.")
+    shutdown_grace: float = Field(
+        10.0, ge=0, description="Seconds in-flight requests get to finish on SIGTERM."
+    )
+
+    # --- the upstream ----------------------------------------------------------------------
     upstream: HttpUrl = Field(
         HttpUrl("http://127.0.0.1:39300"), description="Base URL of the Pieces OS REST API."
     )
     upstream_timeout: float = Field(
-        10.0, gt=0, description="Seconds to wait for one upstream call, in all."
+        10.0, gt=0, description="Seconds one upstream read may take in all, retries included."
+    )
+    upstream_connect_timeout: float = Field(
+        2.0, gt=0, description="Seconds to open a connection to the upstream."
+    )
+    upstream_retries: int = Field(
+        2, ge=0, le=10, description="Retries of a failed upstream read (never of a mutation)."
     )
     upstream_max_connections: int = Field(
         32, ge=1, description="Upper bound on open connections to the upstream."
+    )
+    upstream_queue_timeout: float = Field(
+        5.0, gt=0, description="Seconds a request waits for a free upstream connection."
+    )
+    breaker_threshold: int = Field(
+        5, ge=1, description="Consecutive upstream failures that open the circuit breaker."
+    )
+    breaker_cooldown: float = Field(
+        3.0, gt=0, description="Seconds the open breaker fails fast before it lets a probe by."
     )
     upstream_batch_size: int = Field(
         100, ge=1, description="Most snapshots asked for in one upstream batch call."
@@ -30,5 +65,45 @@ class Settings(BaseSettings):
     upstream_concurrency: int = Field(
         8, ge=1, description="Most single snapshot reads at once, when there is no batch endpoint."
     )
+    forward_headers: CommaList = Field(
+        (), description="Client request headers passed on to the upstream (e.g. Authorization)."
+    )
+
+    # --- operations ------------------------------------------------------------------------
+    operation_timeout: float = Field(
+        30.0, gt=0, description="Seconds one GraphQL operation may take in all."
+    )
+    max_depth: int = Field(24, ge=1, description="Deepest selection an operation may have.")
+    max_aliases: int = Field(30, ge=0, description="Most aliases an operation may use.")
+    max_tokens: int = Field(15_000, ge=1, description="Most tokens a document may have.")
+    max_body_bytes: int = Field(
+        2 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 beyond)."
+    )
+    batching: bool = Field(False, description="Accept a JSON array of operations.")
+    max_batch_operations: int = Field(10, ge=1, description="Most operations in one batch.")
     max_page_size: int = Field(100, ge=1, description="Largest `first` a connection accepts.")
-    graphiql: bool = Field(True, description="Serve GraphiQL to browsers at /graphql.")
+    cors_origins: CommaList = Field(
+        (), description="Browser origins allowed to call the gateway (CORS); none by default."
+    )
+
+    @field_validator("forward_headers", "cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @property
+    def schema_options(self) -> SchemaOptions:
+        return SchemaOptions(
+            max_depth=self.max_depth,
+            max_aliases=self.max_aliases,
+            max_tokens=self.max_tokens,
+            introspection=not self.production,
+            suggestions=not self.production,
+            max_batch_operations=self.max_batch_operations if self.batching else None,
+        )
+
+    @property
+    def serves_graphiql(self) -> bool:
+        return self.graphiql and not self.production

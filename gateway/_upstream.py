@@ -7,21 +7,25 @@ upstream URL and body go to the log, never into the error a client reads.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal, NamedTuple
 from urllib.parse import quote
 
 import httpx
 import orjson
 
+from gateway._resilience import Resilience
 from schema import Json
 from schema.errors import (
     BadUserInput,
     NotFound,
     UpstreamBadResponse,
+    UpstreamBusy,
     UpstreamError,
+    UpstreamFailure,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -30,7 +34,6 @@ __all__ = ["BatchResult", "BatchUnsupported", "UpstreamClient", "path_segment"]
 
 logger = logging.getLogger("pieces_gateway.upstream")
 
-_JSON_HEADERS = {"Content-Type": "application/json"}
 _LOGGED_BODY = 500  # characters of an upstream error body worth keeping in the log
 
 
@@ -67,22 +70,42 @@ class BatchUnsupported(Exception):
 
 
 class UpstreamClient:
-    """Speaks the WorkstreamEvent REST API over a shared `httpx.AsyncClient`."""
+    """Speaks the WorkstreamEvent REST API over a shared `httpx.AsyncClient`.
 
-    def __init__(self, client: httpx.AsyncClient, *, timeout: float) -> None:
+    One per process; `with_headers` gives a view of it that adds a request's
+    own headers (request id, forwarded headers) to every call.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        resilience: Resilience,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self._client = client
-        self._timeout = timeout
+        self._resilience = resilience
+        self._headers = dict(headers or {})
+
+    def with_headers(self, headers: Mapping[str, str]) -> UpstreamClient:
+        return UpstreamClient(self._client, self._resilience, headers={**self._headers, **headers})
+
+    @property
+    def breaker_state(self) -> str:
+        return self._resilience.breaker_state
 
     async def health(self) -> bool:
         try:
-            await self._send("GET", "/.well-known/health")
-        except (UpstreamError, UpstreamUnavailable, UpstreamTimeout, UpstreamBadResponse):
+            await self._send("GET", "/.well-known/health", idempotent=False)
+        except UpstreamFailure:
             return False
         return True
 
     async def snapshot(self, event_id: str, *, transferables: bool | None) -> Json:
         path = f"/workstream_event/{path_segment(event_id)}"
-        return await self._json("GET", path, params=_query(transferables), not_found=event_id)
+        return await self._json(
+            "GET", path, params=_query(transferables), not_found=event_id, idempotent=True
+        )
 
     async def batch_snapshots(
         self, event_ids: Sequence[str], *, transferables: bool | None
@@ -91,7 +114,11 @@ class UpstreamClient:
         body = {"workstreamEvents": {"iterable": [{"id": event_id} for event_id in event_ids]}}
         try:
             document = await self._json(
-                "POST", "/workstream_events/batch/fetch", params=_query(transferables), body=body
+                "POST",
+                "/workstream_events/batch/fetch",
+                params=_query(transferables),
+                body=body,
+                idempotent=True,  # a read, though a POST
             )
         except UpstreamError as exc:
             if exc.extensions.get("status") in {404, 405}:
@@ -111,7 +138,9 @@ class UpstreamClient:
     async def identifiers(self, filters: dict[str, str], *, limit: int | None = None) -> list[str]:
         """Ids of the events matching `filters` (created_from, updated_to, ...), newest first."""
         params = dict(filters) if limit is None else {**filters, "limit": str(limit)}
-        document = await self._json("GET", "/workstream_events/identifiers", params=params)
+        document = await self._json(
+            "GET", "/workstream_events/identifiers", params=params, idempotent=True
+        )
         references = document.get("iterable")
         if not isinstance(references, list) or not all(
             isinstance(r, dict) and isinstance(r.get("id"), str) for r in references
@@ -157,8 +186,11 @@ class UpstreamClient:
         params: dict[str, str] | None = None,
         body: Any = None,
         not_found: str | None = None,
+        idempotent: bool = False,
     ) -> Json:
-        response = await self._send(method, path, params=params, body=body, not_found=not_found)
+        response = await self._send(
+            method, path, params=params, body=body, not_found=not_found, idempotent=idempotent
+        )
         try:
             document = orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:
@@ -177,33 +209,71 @@ class UpstreamClient:
         params: dict[str, str] | None = None,
         body: Any = None,
         not_found: str | None = None,
+        idempotent: bool = False,
     ) -> httpx.Response:
-        content = None if body is None else orjson.dumps(body)
+        headers = dict(self._headers)
+        content = None
+        if body is not None:
+            content = orjson.dumps(body)
+            headers["Content-Type"] = "application/json"
+
+        async def attempt() -> httpx.Response:
+            response = await self._request(method, path, params, content, headers)
+            return _check(response, method, path, not_found)
+
+        return await self._resilience.run(attempt, idempotent=idempotent)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> httpx.Response:
         try:
-            async with asyncio.timeout(self._timeout):
-                response = await self._client.request(
-                    method,
-                    path,
-                    params=params,
-                    content=content,
-                    headers=_JSON_HEADERS if content is not None else None,
-                )
-        except (TimeoutError, httpx.TimeoutException) as exc:
-            logger.warning("%s %s: no answer within %ss", method, path, self._timeout)
-            raise UpstreamTimeout(
-                f"Pieces OS did not answer within {self._timeout:g} seconds."
+            return await self._client.request(
+                method, path, params=params, content=content, headers=headers
+            )
+        except httpx.PoolTimeout as exc:
+            logger.warning("%s %s: no free upstream connection in time", method, path)
+            raise UpstreamBusy(
+                "Too many requests are waiting for Pieces OS; try again shortly."
             ) from exc
+        except httpx.TimeoutException as exc:
+            logger.warning("%s %s: %s", method, path, type(exc).__name__)
+            raise UpstreamTimeout("Pieces OS did not answer in time.") from exc
         except httpx.TransportError as exc:
             logger.warning("%s %s: %s: %s", method, path, type(exc).__name__, exc)
             raise UpstreamUnavailable("Pieces OS cannot be reached.") from exc
-        if response.is_success:
-            return response
-        logger.warning(
-            "%s %s: %s %r", method, path, response.status_code, response.text[:_LOGGED_BODY]
-        )
-        if response.status_code == 410 and not_found is not None:
-            raise NotFound(f"No workstream event has the id {not_found!r}.", id=not_found)
-        raise UpstreamError(
-            f"Pieces OS refused the request (HTTP {response.status_code}).",
-            status=response.status_code,
-        )
+
+
+def _check(
+    response: httpx.Response, method: str, path: str, not_found: str | None
+) -> httpx.Response:
+    if response.is_success:
+        return response
+    logger.warning("%s %s: %s %r", method, path, response.status_code, response.text[:_LOGGED_BODY])
+    if response.status_code == 410 and not_found is not None:
+        raise NotFound(f"No workstream event has the id {not_found!r}.", id=not_found)
+    error = UpstreamError(
+        f"Pieces OS refused the request (HTTP {response.status_code}).",
+        status=response.status_code,
+    )
+    error.retry_after = _retry_after(response.headers.get("Retry-After"))
+    raise error
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())

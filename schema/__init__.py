@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schema._build import build_schema, print_sdl
 from schema._context import Context, Json, SnapshotKey, WorkstreamEventApi
+from schema._limits import SchemaOptions
 from schema._relations import RELATIONS, Relation
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Context",
     "Json",
     "Relation",
+    "SchemaOptions",
     "SnapshotKey",
     "WorkstreamEventApi",
     "build_schema",

@@ -1,24 +1,35 @@
-"""Assemble the schema."""
+"""Assemble the schema: an Apollo Federation 2 subgraph.
+
+`print_sdl()` is the subgraph SDL that `_service { sdl }` returns, with its
+`@link` to the federation spec; schema/schema.graphql is that text.
+"""
 
 from __future__ import annotations
 
 from dataclasses import is_dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.federation import Schema as FederationSchema
+from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
-from schema._error_codes import ErrorCodes, log_error
+from schema._error_codes import log_error, with_codes
 from schema._keys import upstream_key
+from schema._limits import DEFAULT_OPTIONS, SchemaOptions, limit_extensions
 from schema._mutation import Mutation
 from schema._query import Query
 from schema._scalars import SCALARS
 from schema.errors import UpstreamBadResponse
 
-__all__ = ["build_schema", "print_sdl"]
+__all__ = ["FEDERATION_VERSION", "build_schema", "print_sdl"]
+
+# Pinned, so the SDL does not change with Strawberry's default; every router
+# and composition release since this version accepts it (see README).
+FEDERATION_VERSION: Final = "2.11"
 
 
 def _read_field(source: Any, attribute: str) -> object:
@@ -32,7 +43,14 @@ def _read_field(source: Any, attribute: str) -> object:
     raise UpstreamBadResponse(f"Pieces OS sent {kind} where an object belongs.")
 
 
-class _Schema(strawberry.Schema):
+class _Schema(FederationSchema):
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            request_id = getattr(kwargs.get("context_value"), "request_id", "")
+            result.errors = with_codes(result.errors, request_id=request_id)
+        return result
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -43,15 +61,26 @@ class _Schema(strawberry.Schema):
 
 
 @cache
-def build_schema() -> strawberry.Schema:
-    """The gateway's schema; built once per process (it is immutable)."""
+def build_schema(options: SchemaOptions = DEFAULT_OPTIONS) -> strawberry.Schema:
+    """The gateway's schema, with the limits `options` set (built once per options)."""
     return _Schema(
         query=Query,
         mutation=Mutation,
-        extensions=[ErrorCodes],
-        config=StrawberryConfig(default_resolver=_read_field, scalar_map=SCALARS),
+        extensions=limit_extensions(options),
+        config=StrawberryConfig(
+            default_resolver=_read_field,
+            scalar_map=SCALARS,
+            disable_field_suggestions=not options.suggestions,
+            batching_config=(
+                None
+                if options.max_batch_operations is None
+                else {"max_operations": options.max_batch_operations}
+            ),
+        ),
+        federation_version=FEDERATION_VERSION,
     )
 
 
 def print_sdl() -> str:
-    return build_schema().as_str() + "\n"
+    """The subgraph SDL, as `_service { sdl }` returns it (plus a final newline)."""
+    return print_schema(build_schema()) + "\n"

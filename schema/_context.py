@@ -53,3 +53,4 @@ class Context:
     upstream: WorkstreamEventApi
     snapshots: DataLoader[SnapshotKey, Json]
     max_page_size: int
+    request_id: str = ""

@@ -7,6 +7,7 @@ import enum
 
 import strawberry
 
+from schema._entity import WorkstreamEventEntity
 from schema._scalars import DateTime, JSONObject
 
 OUTPUT_TYPES = ('Accessor', 'Accessors', 'Aesthetics', 'AllocationCloud', 'AllocationCloudStatus', 'AllocationCloudUrl', 'AllocationCloudUrls', 'AllowedCloudModelsInstanceConfiguration', 'AnonymousTemporalRange', 'Application', 'Applications', 'Auth0OpenAIUserMetadata', 'Auth0UserAllocationMetadata', 'Auth0UserMetadata', 'BigQueryInstanceConfiguration', 'BrowserSelection', 'BrowserTab', 'BrowserTabValue', 'BrowserTabValues', 'BrowserTabs', 'ByteDescriptor', 'Classification', 'Classifications', 'CloudBackupCreationInstanceConfiguration', 'CodeAnalysis', 'ConnectToCloudInstanceConfiguration', 'ConversationGrounding', 'ConversationMessageAgent', 'DeleteCloudBackupInstanceConfiguration', 'DeniedWorkstreamPatternEngineSourcesInstanceConfiguration', 'DeniedWorkstreamPatternEngineWebsitesInstanceConfiguration', 'DescopeUserMetadata', 'DocumentContributor', 'DocumentContributors', 'Edges', 'EmbeddedModelSchema', 'Embedding', 'Embeddings', 'ExternalProvider', 'ExternalProviderProfileData', 'ExternalProviders', 'FileFormat', 'FlattenedActivities', 'FlattenedActivity', 'FlattenedAnalysis', 'FlattenedAnchor', 'FlattenedAnchorPoint', 'FlattenedAnchorPoints', 'FlattenedAnchors', 'FlattenedAnnotation', 'FlattenedAnnotations', 'FlattenedAsset', 'FlattenedAssets', 'FlattenedConversation', 'FlattenedConversationMessage', 'FlattenedConversationMessages', 'FlattenedConversations', 'FlattenedDistribution', 'FlattenedDistributions', 'FlattenedEntities', 'FlattenedEntity', 'FlattenedFormat', 'FlattenedFormats', 'FlattenedHint', 'FlattenedHints', 'FlattenedIdentifiedWorkstreamPatternEngineSource', 'FlattenedIdentifiedWorkstreamPatternEngineSources', 'FlattenedImageAnalysis', 'FlattenedOCRAnalysis', 'FlattenedPerson', 'FlattenedPersons', 'FlattenedPreview', 'FlattenedRange', 'FlattenedRanges', 'FlattenedSensitive', 'FlattenedSensitives', 'FlattenedShare', 'FlattenedShares', 'FlattenedSubscription', 'FlattenedSubscriptions', 'FlattenedTag', 'FlattenedTags', 'FlattenedUserProfile', 'FlattenedUsers', 'FlattenedWebsite', 'FlattenedWebsites', 'FlattenedWorkstreamEvent', 'FlattenedWorkstreamEvents', 'FlattenedWorkstreamPatternEngineSourceWindow', 'FlattenedWorkstreamPatternEngineSourceWindows', 'FlattenedWorkstreamSummaries', 'FlattenedWorkstreamSummary', 'Font', 'FragmentFormat', 'FragmentMetadata', 'GitHubDistribution', 'GitHubGistDistribution', 'GroupedTimestamp', 'IDESelection', 'IDESelections', 'IDETab', 'IDETabs', 'InstanceConfiguration', 'InstanceConfigurationAllowedCloudModelsDefaultModels', 'InstanceConfigurationAllowedModel', 'InstanceConfigurationAllowedModels', 'InstanceConfigurationAnalytics', 'InstanceConfigurationDeniedWorkstreamPatternEngineSource', 'InstanceConfigurationDeniedWorkstreamPatternEngineSources', 'InstanceConfigurationDeniedWorkstreamPatternEngineWebsite', 'InstanceConfigurationDeniedWorkstreamPatternEngineWebsites', 'InstanceConfigurationExternalCloud', 'InstanceConfigurationExternalProvider', 'LanguageServerProtocol', 'LanguageServerProtocolCode', 'LanguageServerProtocolCodeDescription', 'LanguageServerProtocolDiagnostic', 'LanguageServerProtocolDiagnostics', 'LanguageServerProtocolLocation', 'LanguageServerProtocolLocationRange', 'LanguageServerProtocolLocationRangePosition', 'ListCloudBackupsInstanceConfiguration', 'ListSpecificCloudBackupInstanceConfiguration', 'MailgunDistribution', 'MailgunMetadata', 'Model', 'ModelCapabilities', 'ModelMaxTokens', 'NativeAccessibility', 'NativeClipboard', 'NativeClipboardContent', 'NativeOCR', 'Node', 'PersonBasicType', 'PersonType', 'ProcessingInstanceConfiguration', 'ProjectModule', 'ProjectModules', 'QGPTConversationPipeline', 'QGPTConversationPipelineForContextualizedCodeDialog', 'QGPTConversationPipelineForContextualizedCodeGeneration', 'QGPTConversationPipelineForContextualizedCodeWorkstreamDialog', 'QGPTConversationPipelineForGeneralizedCodeDialog', 'QGPTPromptPipeline', 'QGPTTaskPipeline', 'QGPTTaskPipelineForCodeCommentation', 'QGPTTaskPipelineForCodeCompletion', 'QGPTTaskPipelineForCodeExplanation', 'QGPTTaskPipelineForCodeFix', 'QGPTTaskPipelineForCodeModification', 'Recipients', 'ReconnectToCloudInstanceConfiguration', 'ReferencedActivity', 'ReferencedAnchor', 'ReferencedAnchorPoint', 'ReferencedAnnotation', 'ReferencedAsset', 'ReferencedConversation', 'ReferencedConversationMessage', 'ReferencedDistribution', 'ReferencedEntity', 'ReferencedFormat', 'ReferencedHint', 'ReferencedIdentifiedWorkstreamPatternEngineSource', 'ReferencedModel', 'ReferencedPerson', 'ReferencedRange', 'ReferencedSensitive', 'ReferencedSubscription', 'ReferencedTag', 'ReferencedUser', 'ReferencedWebsite', 'ReferencedWorkstreamEvent', 'ReferencedWorkstreamPatternEngineSourceWindow', 'ReferencedWorkstreamSummary', 'Relationship', 'RestoreCloudBackupInstanceConfiguration', 'Score', 'SeededAnchor', 'SeededAnnotation', 'SeededAssetEnrichment', 'SeededConnectorTracking', 'SeededWebsite', 'SegmentInstanceConfiguration', 'SendInternalSummaryReportsToUserTeamServiceInstanceConfiguration', 'SensitiveMetadata', 'ShareSnippetInstanceConfiguration', 'TemporalRangeGrounding', 'TextLocation', 'TextMatch', 'Theme', 'TransferableBytes', 'TransferableString', 'UpdateAllocationCloudInstanceConfiguration', 'UserProfile', 'WorkstreamEvent', 'WorkstreamEventContext', 'WorkstreamEventTrigger', 'WorkstreamEventTriggerContextBrowser', 'WorkstreamEventTriggerContextIDE', 'WorkstreamPatternEngineSource', 'WorkstreamPatternEngineSourceSupportedAccessibility')
@@ -1537,7 +1538,7 @@ class WorkstreamSummaryPhaseEnum(enum.Enum):
     RETRYING = 'RETRYING'
 
 
-@strawberry.type(name='Accessor')
+@strawberry.federation.type(name='Accessor', shareable=True)
 class Accessor:
     count: int
     id: strawberry.ID
@@ -1547,20 +1548,20 @@ class Accessor:
     user: FlattenedUserProfile | None
 
 
-@strawberry.type(name='Accessors')
+@strawberry.federation.type(name='Accessors', shareable=True)
 class Accessors:
     iterable: list[Accessor]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='Aesthetics')
+@strawberry.federation.type(name='Aesthetics', shareable=True)
 class Aesthetics:
     font: Font
     schema: EmbeddedModelSchema | None
     theme: Theme
 
 
-@strawberry.type(name='AllocationCloud')
+@strawberry.federation.type(name='AllocationCloud', shareable=True)
 class AllocationCloud:
     id: strawberry.ID
     project: str
@@ -1573,20 +1574,20 @@ class AllocationCloud:
     version: str | None
 
 
-@strawberry.type(name='AllocationCloudStatus')
+@strawberry.federation.type(name='AllocationCloudStatus', shareable=True)
 class AllocationCloudStatus:
     cloud: AllocationStatusEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='AllocationCloudUrl')
+@strawberry.federation.type(name='AllocationCloudUrl', shareable=True)
 class AllocationCloudUrl:
     schema: EmbeddedModelSchema | None
     status: AllocationStatusEnum
     url: str
 
 
-@strawberry.type(name='AllocationCloudUrls')
+@strawberry.federation.type(name='AllocationCloudUrls', shareable=True)
 class AllocationCloudUrls:
     base: AllocationCloudUrl
     id: AllocationCloudUrl
@@ -1594,7 +1595,7 @@ class AllocationCloudUrls:
     vanity: AllocationCloudUrl | None
 
 
-@strawberry.type(name='AllowedCloudModelsInstanceConfiguration')
+@strawberry.federation.type(name='AllowedCloudModelsInstanceConfiguration', shareable=True)
 class AllowedCloudModelsInstanceConfiguration:
     allowedModels: InstanceConfigurationAllowedModels | None
     defaultModels: InstanceConfigurationAllowedCloudModelsDefaultModels | None
@@ -1602,7 +1603,7 @@ class AllowedCloudModelsInstanceConfiguration:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='AnonymousTemporalRange')
+@strawberry.federation.type(name='AnonymousTemporalRange', shareable=True)
 class AnonymousTemporalRange:
     between: bool | None
     continuous: bool | None
@@ -1611,7 +1612,7 @@ class AnonymousTemporalRange:
     to: GroupedTimestamp | None
 
 
-@strawberry.type(name='Application', description='The application (editor, browser, plugin) a record came from.')
+@strawberry.federation.type(name='Application', shareable=True, description='The application (editor, browser, plugin) a record came from.')
 class Application:
     automaticUnload: bool | None
     capabilities: CapabilitiesEnum | None
@@ -1627,13 +1628,13 @@ class Application:
     version: str
 
 
-@strawberry.type(name='Applications')
+@strawberry.federation.type(name='Applications', shareable=True)
 class Applications:
     iterable: list[Application]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='Auth0OpenAIUserMetadata')
+@strawberry.federation.type(name='Auth0OpenAIUserMetadata', shareable=True)
 class Auth0OpenAIUserMetadata:
     api_key: str | None
     api_key_name: str | None
@@ -1641,13 +1642,13 @@ class Auth0OpenAIUserMetadata:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='Auth0UserAllocationMetadata')
+@strawberry.federation.type(name='Auth0UserAllocationMetadata', shareable=True)
 class Auth0UserAllocationMetadata:
     project: str
     region: str
 
 
-@strawberry.type(name='Auth0UserMetadata')
+@strawberry.federation.type(name='Auth0UserMetadata', shareable=True)
 class Auth0UserMetadata:
     allocation: Auth0UserAllocationMetadata | None
     beta: AnonymousTemporalRange | None
@@ -1659,20 +1660,20 @@ class Auth0UserMetadata:
     vanityname: str | None
 
 
-@strawberry.type(name='BigQueryInstanceConfiguration')
+@strawberry.federation.type(name='BigQueryInstanceConfiguration', shareable=True)
 class BigQueryInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='BrowserSelection')
+@strawberry.federation.type(name='BrowserSelection', shareable=True)
 class BrowserSelection:
     classification: Classification
     schema: EmbeddedModelSchema | None
     value: TransferableString
 
 
-@strawberry.type(name='BrowserTab')
+@strawberry.federation.type(name='BrowserTab', shareable=True)
 class BrowserTab:
     anchor: SeededAnchor | None
     contributors: DocumentContributors | None
@@ -1683,7 +1684,7 @@ class BrowserTab:
     website: SeededWebsite | None
 
 
-@strawberry.type(name='BrowserTabValue')
+@strawberry.federation.type(name='BrowserTabValue', shareable=True)
 class BrowserTabValue:
     html: TransferableString | None
     md: TransferableString | None
@@ -1693,26 +1694,26 @@ class BrowserTabValue:
     text: TransferableString | None
 
 
-@strawberry.type(name='BrowserTabValues')
+@strawberry.federation.type(name='BrowserTabValues', shareable=True)
 class BrowserTabValues:
     iterable: list[BrowserTabValue]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='BrowserTabs')
+@strawberry.federation.type(name='BrowserTabs', shareable=True)
 class BrowserTabs:
     iterable: list[BrowserTab]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ByteDescriptor')
+@strawberry.federation.type(name='ByteDescriptor', shareable=True)
 class ByteDescriptor:
     readable: str
     schema: EmbeddedModelSchema | None
     value: int
 
 
-@strawberry.type(name='Classification')
+@strawberry.federation.type(name='Classification', shareable=True)
 class Classification:
     generic: ClassificationGenericEnum
     rendering: ClassificationRenderingEnum | None
@@ -1720,19 +1721,19 @@ class Classification:
     specific: ClassificationSpecificEnum
 
 
-@strawberry.type(name='Classifications')
+@strawberry.federation.type(name='Classifications', shareable=True)
 class Classifications:
     iterable: list[Classification]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='CloudBackupCreationInstanceConfiguration')
+@strawberry.federation.type(name='CloudBackupCreationInstanceConfiguration', shareable=True)
 class CloudBackupCreationInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='CodeAnalysis')
+@strawberry.federation.type(name='CodeAnalysis', shareable=True)
 class CodeAnalysis:
     analysis: str
     id: strawberry.ID
@@ -1747,13 +1748,13 @@ class CodeAnalysis:
     type: ClassificationGenericEnum
 
 
-@strawberry.type(name='ConnectToCloudInstanceConfiguration')
+@strawberry.federation.type(name='ConnectToCloudInstanceConfiguration', shareable=True)
 class ConnectToCloudInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ConversationGrounding')
+@strawberry.federation.type(name='ConversationGrounding', shareable=True)
 class ConversationGrounding:
     messages: FlattenedConversationMessages | None
     schema: EmbeddedModelSchema | None
@@ -1761,7 +1762,7 @@ class ConversationGrounding:
     temporal: TemporalRangeGrounding | None
 
 
-@strawberry.type(name='ConversationMessageAgent')
+@strawberry.federation.type(name='ConversationMessageAgent', shareable=True)
 class ConversationMessageAgent:
     group_id: str
     instance_id: str | None
@@ -1772,27 +1773,27 @@ class ConversationMessageAgent:
     task: str | None
 
 
-@strawberry.type(name='DeleteCloudBackupInstanceConfiguration')
+@strawberry.federation.type(name='DeleteCloudBackupInstanceConfiguration', shareable=True)
 class DeleteCloudBackupInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='DeniedWorkstreamPatternEngineSourcesInstanceConfiguration')
+@strawberry.federation.type(name='DeniedWorkstreamPatternEngineSourcesInstanceConfiguration', shareable=True)
 class DeniedWorkstreamPatternEngineSourcesInstanceConfiguration:
     deniedSources: InstanceConfigurationDeniedWorkstreamPatternEngineSources | None
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='DeniedWorkstreamPatternEngineWebsitesInstanceConfiguration')
+@strawberry.federation.type(name='DeniedWorkstreamPatternEngineWebsitesInstanceConfiguration', shareable=True)
 class DeniedWorkstreamPatternEngineWebsitesInstanceConfiguration:
     deniedWebsites: InstanceConfigurationDeniedWorkstreamPatternEngineWebsites | None
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='DescopeUserMetadata')
+@strawberry.federation.type(name='DescopeUserMetadata', shareable=True)
 class DescopeUserMetadata:
     allocation: Auth0UserAllocationMetadata | None
     beta: AnonymousTemporalRange | None
@@ -1803,7 +1804,7 @@ class DescopeUserMetadata:
     vanityname: str | None
 
 
-@strawberry.type(name='DocumentContributor')
+@strawberry.federation.type(name='DocumentContributor', shareable=True)
 class DocumentContributor:
     classification: Classification | None
     person: PersonBasicType
@@ -1812,24 +1813,24 @@ class DocumentContributor:
     value: TransferableString | None
 
 
-@strawberry.type(name='DocumentContributors')
+@strawberry.federation.type(name='DocumentContributors', shareable=True)
 class DocumentContributors:
     iterable: list[DocumentContributor]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='Edges')
+@strawberry.federation.type(name='Edges', shareable=True)
 class Edges:
     iterable: list[Node]
 
 
-@strawberry.type(name='EmbeddedModelSchema', description='The version of the upstream model a record was written with.')
+@strawberry.federation.type(name='EmbeddedModelSchema', shareable=True, description='The version of the upstream model a record was written with.')
 class EmbeddedModelSchema:
     migration: int
     semantic: EmbeddedModelSchemaSemanticVersionEnum
 
 
-@strawberry.type(name='Embedding')
+@strawberry.federation.type(name='Embedding', shareable=True)
 class Embedding:
     created: GroupedTimestamp
     deleted: GroupedTimestamp | None
@@ -1838,12 +1839,12 @@ class Embedding:
     updated: GroupedTimestamp
 
 
-@strawberry.type(name='Embeddings')
+@strawberry.federation.type(name='Embeddings', shareable=True)
 class Embeddings:
     iterable: list[Embedding]
 
 
-@strawberry.type(name='ExternalProvider')
+@strawberry.federation.type(name='ExternalProvider', shareable=True)
 class ExternalProvider:
     access_token: str | None
     connection: str | None
@@ -1857,7 +1858,7 @@ class ExternalProvider:
     user_id: str
 
 
-@strawberry.type(name='ExternalProviderProfileData')
+@strawberry.federation.type(name='ExternalProviderProfileData', shareable=True)
 class ExternalProviderProfileData:
     anchor: str | None
     bio: str | None
@@ -1899,26 +1900,26 @@ class ExternalProviderProfileData:
     url: str | None
 
 
-@strawberry.type(name='ExternalProviders')
+@strawberry.federation.type(name='ExternalProviders', shareable=True)
 class ExternalProviders:
     iterable: list[ExternalProvider]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='FileFormat')
+@strawberry.federation.type(name='FileFormat', shareable=True)
 class FileFormat:
     bytes: TransferableBytes | None
     schema: EmbeddedModelSchema | None
     string: TransferableString | None
 
 
-@strawberry.type(name='FlattenedActivities')
+@strawberry.federation.type(name='FlattenedActivities', shareable=True)
 class FlattenedActivities:
     iterable: list[ReferencedActivity]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='FlattenedActivity')
+@strawberry.federation.type(name='FlattenedActivity', shareable=True)
 class FlattenedActivity:
     application: Application
     asset: ReferencedAsset | None
@@ -1934,7 +1935,7 @@ class FlattenedActivity:
     user: FlattenedUserProfile | None
 
 
-@strawberry.type(name='FlattenedAnalysis')
+@strawberry.federation.type(name='FlattenedAnalysis', shareable=True)
 class FlattenedAnalysis:
     code: CodeAnalysis | None
     format: str
@@ -1943,7 +1944,7 @@ class FlattenedAnalysis:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='FlattenedAnchor')
+@strawberry.federation.type(name='FlattenedAnchor', shareable=True)
 class FlattenedAnchor:
     annotations: FlattenedAnnotations | None
     assets: FlattenedAssets | None
@@ -1966,7 +1967,7 @@ class FlattenedAnchor:
     workstream_events: FlattenedWorkstreamEvents | None
 
 
-@strawberry.type(name='FlattenedAnchorPoint')
+@strawberry.federation.type(name='FlattenedAnchorPoint', shareable=True)
 class FlattenedAnchorPoint:
     anchor: ReferencedAnchor
     created: GroupedTimestamp
@@ -1980,7 +1981,7 @@ class FlattenedAnchorPoint:
     verified: bool | None
 
 
-@strawberry.type(name='FlattenedAnchorPoints')
+@strawberry.federation.type(name='FlattenedAnchorPoints', shareable=True)
 class FlattenedAnchorPoints:
     indices: JSONObject | None
     iterable: list[ReferencedAnchorPoint]
@@ -1988,7 +1989,7 @@ class FlattenedAnchorPoints:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedAnchors')
+@strawberry.federation.type(name='FlattenedAnchors', shareable=True)
 class FlattenedAnchors:
     indices: JSONObject | None
     iterable: list[ReferencedAnchor]
@@ -1996,7 +1997,7 @@ class FlattenedAnchors:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedAnnotation')
+@strawberry.federation.type(name='FlattenedAnnotation', shareable=True)
 class FlattenedAnnotation:
     anchor: ReferencedAnchor | None
     anchors: FlattenedAnchors | None
@@ -2026,7 +2027,7 @@ class FlattenedAnnotation:
     workstream_events: FlattenedWorkstreamEvents | None
 
 
-@strawberry.type(name='FlattenedAnnotations')
+@strawberry.federation.type(name='FlattenedAnnotations', shareable=True)
 class FlattenedAnnotations:
     indices: JSONObject | None
     iterable: list[ReferencedAnnotation]
@@ -2034,7 +2035,7 @@ class FlattenedAnnotations:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedAsset')
+@strawberry.federation.type(name='FlattenedAsset', shareable=True)
 class FlattenedAsset:
     activities: FlattenedActivities | None
     anchors: FlattenedAnchors | None
@@ -2069,7 +2070,7 @@ class FlattenedAsset:
     websites: FlattenedWebsites | None
 
 
-@strawberry.type(name='FlattenedAssets')
+@strawberry.federation.type(name='FlattenedAssets', shareable=True)
 class FlattenedAssets:
     indices: JSONObject | None
     iterable: list[ReferencedAsset] | None
@@ -2077,7 +2078,7 @@ class FlattenedAssets:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedConversation')
+@strawberry.federation.type(name='FlattenedConversation', shareable=True)
 class FlattenedConversation:
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
@@ -2101,7 +2102,7 @@ class FlattenedConversation:
     websites: FlattenedWebsites | None
 
 
-@strawberry.type(name='FlattenedConversationMessage')
+@strawberry.federation.type(name='FlattenedConversationMessage', shareable=True)
 class FlattenedConversationMessage:
     agent: ConversationMessageAgent | None
     anchors: FlattenedAnchors | None
@@ -2129,7 +2130,7 @@ class FlattenedConversationMessage:
     workstream_events: FlattenedWorkstreamEvents | None
 
 
-@strawberry.type(name='FlattenedConversationMessages')
+@strawberry.federation.type(name='FlattenedConversationMessages', shareable=True)
 class FlattenedConversationMessages:
     indices: JSONObject | None
     iterable: list[ReferencedConversationMessage]
@@ -2137,7 +2138,7 @@ class FlattenedConversationMessages:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedConversations')
+@strawberry.federation.type(name='FlattenedConversations', shareable=True)
 class FlattenedConversations:
     indices: JSONObject | None
     iterable: list[ReferencedConversation]
@@ -2145,7 +2146,7 @@ class FlattenedConversations:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedDistribution')
+@strawberry.federation.type(name='FlattenedDistribution', shareable=True)
 class FlattenedDistribution:
     created: GroupedTimestamp
     deleted: GroupedTimestamp | None
@@ -2157,13 +2158,13 @@ class FlattenedDistribution:
     updated: GroupedTimestamp
 
 
-@strawberry.type(name='FlattenedDistributions')
+@strawberry.federation.type(name='FlattenedDistributions', shareable=True)
 class FlattenedDistributions:
     iterable: list[ReferencedDistribution]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='FlattenedEntities')
+@strawberry.federation.type(name='FlattenedEntities', shareable=True)
 class FlattenedEntities:
     indices: JSONObject | None
     iterable: list[ReferencedEntity]
@@ -2171,7 +2172,7 @@ class FlattenedEntities:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedEntity')
+@strawberry.federation.type(name='FlattenedEntity', shareable=True)
 class FlattenedEntity:
     configuration: InstanceConfiguration
     created: GroupedTimestamp
@@ -2187,7 +2188,7 @@ class FlattenedEntity:
     users: FlattenedUsers | None
 
 
-@strawberry.type(name='FlattenedFormat')
+@strawberry.federation.type(name='FlattenedFormat', shareable=True)
 class FlattenedFormat:
     activities: FlattenedActivities | None
     analysis: FlattenedAnalysis | None
@@ -2210,13 +2211,13 @@ class FlattenedFormat:
     updated: GroupedTimestamp
 
 
-@strawberry.type(name='FlattenedFormats')
+@strawberry.federation.type(name='FlattenedFormats', shareable=True)
 class FlattenedFormats:
     iterable: list[ReferencedFormat]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='FlattenedHint')
+@strawberry.federation.type(name='FlattenedHint', shareable=True)
 class FlattenedHint:
     assets: FlattenedAssets | None
     created: GroupedTimestamp
@@ -2231,7 +2232,7 @@ class FlattenedHint:
     updated: GroupedTimestamp
 
 
-@strawberry.type(name='FlattenedHints')
+@strawberry.federation.type(name='FlattenedHints', shareable=True)
 class FlattenedHints:
     indices: JSONObject | None
     iterable: list[ReferencedHint]
@@ -2239,7 +2240,7 @@ class FlattenedHints:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedIdentifiedWorkstreamPatternEngineSource')
+@strawberry.federation.type(name='FlattenedIdentifiedWorkstreamPatternEngineSource', shareable=True)
 class FlattenedIdentifiedWorkstreamPatternEngineSource:
     accessibility: WorkstreamPatternEngineSourceSupportedAccessibility | None
     anchors: FlattenedAnchors | None
@@ -2259,7 +2260,7 @@ class FlattenedIdentifiedWorkstreamPatternEngineSource:
     workstream_events: FlattenedWorkstreamEvents | None
 
 
-@strawberry.type(name='FlattenedIdentifiedWorkstreamPatternEngineSources')
+@strawberry.federation.type(name='FlattenedIdentifiedWorkstreamPatternEngineSources', shareable=True)
 class FlattenedIdentifiedWorkstreamPatternEngineSources:
     indices: JSONObject | None
     iterable: list[ReferencedIdentifiedWorkstreamPatternEngineSource]
@@ -2267,7 +2268,7 @@ class FlattenedIdentifiedWorkstreamPatternEngineSources:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedImageAnalysis')
+@strawberry.federation.type(name='FlattenedImageAnalysis', shareable=True)
 class FlattenedImageAnalysis:
     analysis: str
     id: strawberry.ID
@@ -2275,7 +2276,7 @@ class FlattenedImageAnalysis:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='FlattenedOCRAnalysis')
+@strawberry.federation.type(name='FlattenedOCRAnalysis', shareable=True)
 class FlattenedOCRAnalysis:
     hocr: ReferencedFormat
     id: strawberry.ID
@@ -2285,7 +2286,7 @@ class FlattenedOCRAnalysis:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='FlattenedPerson')
+@strawberry.federation.type(name='FlattenedPerson', shareable=True)
 class FlattenedPerson:
     access: JSONObject | None
     anchors: FlattenedAnchors | None
@@ -2310,7 +2311,7 @@ class FlattenedPerson:
     workstream_events: FlattenedWorkstreamEvents | None
 
 
-@strawberry.type(name='FlattenedPersons')
+@strawberry.federation.type(name='FlattenedPersons', shareable=True)
 class FlattenedPersons:
     indices: JSONObject | None
     iterable: list[ReferencedPerson]
@@ -2318,14 +2319,14 @@ class FlattenedPersons:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedPreview')
+@strawberry.federation.type(name='FlattenedPreview', shareable=True)
 class FlattenedPreview:
     base: str
     overlay: str | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='FlattenedRange')
+@strawberry.federation.type(name='FlattenedRange', shareable=True)
 class FlattenedRange:
     between: bool | None
     conversations: FlattenedConversations | None
@@ -2340,7 +2341,7 @@ class FlattenedRange:
     updated: GroupedTimestamp
 
 
-@strawberry.type(name='FlattenedRanges')
+@strawberry.federation.type(name='FlattenedRanges', shareable=True)
 class FlattenedRanges:
     continuous: bool | None
     indices: JSONObject | None
@@ -2349,7 +2350,7 @@ class FlattenedRanges:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedSensitive')
+@strawberry.federation.type(name='FlattenedSensitive', shareable=True)
 class FlattenedSensitive:
     asset: ReferencedAsset
     category: SensitiveCategoryEnum
@@ -2368,14 +2369,14 @@ class FlattenedSensitive:
     updated: GroupedTimestamp
 
 
-@strawberry.type(name='FlattenedSensitives')
+@strawberry.federation.type(name='FlattenedSensitives', shareable=True)
 class FlattenedSensitives:
     iterable: list[ReferencedSensitive]
     schema: EmbeddedModelSchema | None
     score: Score | None
 
 
-@strawberry.type(name='FlattenedShare')
+@strawberry.federation.type(name='FlattenedShare', shareable=True)
 class FlattenedShare:
     access: AccessEnum
     accessors: Accessors
@@ -2392,14 +2393,14 @@ class FlattenedShare:
     user: str | None
 
 
-@strawberry.type(name='FlattenedShares')
+@strawberry.federation.type(name='FlattenedShares', shareable=True)
 class FlattenedShares:
     iterable: list[FlattenedShare]
     schema: EmbeddedModelSchema | None
     score: Score | None
 
 
-@strawberry.type(name='FlattenedSubscription')
+@strawberry.federation.type(name='FlattenedSubscription', shareable=True)
 class FlattenedSubscription:
     active: bool
     cancelled: GroupedTimestamp | None
@@ -2420,7 +2421,7 @@ class FlattenedSubscription:
     user: ReferencedUser
 
 
-@strawberry.type(name='FlattenedSubscriptions')
+@strawberry.federation.type(name='FlattenedSubscriptions', shareable=True)
 class FlattenedSubscriptions:
     indices: JSONObject | None
     iterable: list[ReferencedSubscription]
@@ -2428,7 +2429,7 @@ class FlattenedSubscriptions:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedTag')
+@strawberry.federation.type(name='FlattenedTag', shareable=True)
 class FlattenedTag:
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
@@ -2453,7 +2454,7 @@ class FlattenedTag:
     workstream_events: FlattenedWorkstreamEvents | None
 
 
-@strawberry.type(name='FlattenedTags')
+@strawberry.federation.type(name='FlattenedTags', shareable=True)
 class FlattenedTags:
     indices: JSONObject | None
     iterable: list[ReferencedTag]
@@ -2461,7 +2462,7 @@ class FlattenedTags:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedUserProfile')
+@strawberry.federation.type(name='FlattenedUserProfile', shareable=True)
 class FlattenedUserProfile:
     email: str | None
     entities: FlattenedEntities | None
@@ -2474,7 +2475,7 @@ class FlattenedUserProfile:
     vanityname: str | None
 
 
-@strawberry.type(name='FlattenedUsers')
+@strawberry.federation.type(name='FlattenedUsers', shareable=True)
 class FlattenedUsers:
     indices: JSONObject | None
     iterable: list[ReferencedUser]
@@ -2482,7 +2483,7 @@ class FlattenedUsers:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedWebsite')
+@strawberry.federation.type(name='FlattenedWebsite', shareable=True)
 class FlattenedWebsite:
     annotations: FlattenedAnnotations | None
     assets: FlattenedAssets | None
@@ -2506,7 +2507,7 @@ class FlattenedWebsite:
     workstream_events: FlattenedWorkstreamEvents | None
 
 
-@strawberry.type(name='FlattenedWebsites')
+@strawberry.federation.type(name='FlattenedWebsites', shareable=True)
 class FlattenedWebsites:
     indices: JSONObject | None
     iterable: list[ReferencedWebsite]
@@ -2514,7 +2515,7 @@ class FlattenedWebsites:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedWorkstreamEvent')
+@strawberry.federation.type(name='FlattenedWorkstreamEvent', shareable=True)
 class FlattenedWorkstreamEvent:
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
@@ -2539,7 +2540,7 @@ class FlattenedWorkstreamEvent:
     workstreamEventsVector: list[float] | None
 
 
-@strawberry.type(name='FlattenedWorkstreamEvents')
+@strawberry.federation.type(name='FlattenedWorkstreamEvents', shareable=True)
 class FlattenedWorkstreamEvents:
     indices: JSONObject | None
     iterable: list[ReferencedWorkstreamEvent]
@@ -2547,7 +2548,7 @@ class FlattenedWorkstreamEvents:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedWorkstreamPatternEngineSourceWindow')
+@strawberry.federation.type(name='FlattenedWorkstreamPatternEngineSourceWindow', shareable=True)
 class FlattenedWorkstreamPatternEngineSourceWindow:
     created: GroupedTimestamp
     id: strawberry.ID
@@ -2560,7 +2561,7 @@ class FlattenedWorkstreamPatternEngineSourceWindow:
     workstream_events: FlattenedWorkstreamEvents | None
 
 
-@strawberry.type(name='FlattenedWorkstreamPatternEngineSourceWindows')
+@strawberry.federation.type(name='FlattenedWorkstreamPatternEngineSourceWindows', shareable=True)
 class FlattenedWorkstreamPatternEngineSourceWindows:
     indices: JSONObject | None
     iterable: list[ReferencedWorkstreamPatternEngineSourceWindow]
@@ -2568,7 +2569,7 @@ class FlattenedWorkstreamPatternEngineSourceWindows:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedWorkstreamSummaries')
+@strawberry.federation.type(name='FlattenedWorkstreamSummaries', shareable=True)
 class FlattenedWorkstreamSummaries:
     indices: JSONObject | None
     iterable: list[ReferencedWorkstreamSummary]
@@ -2576,7 +2577,7 @@ class FlattenedWorkstreamSummaries:
     score: Score | None
 
 
-@strawberry.type(name='FlattenedWorkstreamSummary')
+@strawberry.federation.type(name='FlattenedWorkstreamSummary', shareable=True)
 class FlattenedWorkstreamSummary:
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
@@ -2611,13 +2612,13 @@ class FlattenedWorkstreamSummary:
     workstreamSummariesVector: list[float] | None
 
 
-@strawberry.type(name='Font')
+@strawberry.federation.type(name='Font', shareable=True)
 class Font:
     schema: EmbeddedModelSchema | None
     size: int
 
 
-@strawberry.type(name='FragmentFormat')
+@strawberry.federation.type(name='FragmentFormat', shareable=True)
 class FragmentFormat:
     bytes: TransferableBytes | None
     metadata: FragmentMetadata | None
@@ -2625,19 +2626,19 @@ class FragmentFormat:
     string: TransferableString | None
 
 
-@strawberry.type(name='FragmentMetadata')
+@strawberry.federation.type(name='FragmentMetadata', shareable=True)
 class FragmentMetadata:
     ext: ClassificationSpecificEnum | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='GitHubDistribution')
+@strawberry.federation.type(name='GitHubDistribution', shareable=True)
 class GitHubDistribution:
     gist: GitHubGistDistribution | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='GitHubGistDistribution')
+@strawberry.federation.type(name='GitHubGistDistribution', shareable=True)
 class GitHubGistDistribution:
     created: GroupedTimestamp
     deleted: GroupedTimestamp | None
@@ -2651,14 +2652,14 @@ class GitHubGistDistribution:
     url: str
 
 
-@strawberry.type(name='GroupedTimestamp', description='A moment, with an optional human-readable rendering.')
+@strawberry.federation.type(name='GroupedTimestamp', shareable=True, description='A moment, with an optional human-readable rendering.')
 class GroupedTimestamp:
     readable: str | None
     schema: EmbeddedModelSchema | None
     value: DateTime
 
 
-@strawberry.type(name='IDESelection')
+@strawberry.federation.type(name='IDESelection', shareable=True)
 class IDESelection:
     classification: Classification | None
     location: LanguageServerProtocolLocation | None
@@ -2666,13 +2667,13 @@ class IDESelection:
     value: TransferableString | None
 
 
-@strawberry.type(name='IDESelections')
+@strawberry.federation.type(name='IDESelections', shareable=True)
 class IDESelections:
     iterable: list[IDESelection]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='IDETab')
+@strawberry.federation.type(name='IDETab', shareable=True)
 class IDETab:
     anchor: SeededAnchor
     classification: Classification | None
@@ -2685,13 +2686,13 @@ class IDETab:
     value: TransferableString | None
 
 
-@strawberry.type(name='IDETabs')
+@strawberry.federation.type(name='IDETabs', shareable=True)
 class IDETabs:
     iterable: list[IDETab]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='InstanceConfiguration')
+@strawberry.federation.type(name='InstanceConfiguration', shareable=True)
 class InstanceConfiguration:
     analytics: InstanceConfigurationAnalytics | None
     externalCloud: InstanceConfigurationExternalCloud | None
@@ -2699,7 +2700,7 @@ class InstanceConfiguration:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='InstanceConfigurationAllowedCloudModelsDefaultModels')
+@strawberry.federation.type(name='InstanceConfigurationAllowedCloudModelsDefaultModels', shareable=True)
 class InstanceConfigurationAllowedCloudModelsDefaultModels:
     accurate: InstanceConfigurationAllowedModel | None
     fallbackAccurate: InstanceConfigurationAllowedModel | None
@@ -2708,7 +2709,7 @@ class InstanceConfigurationAllowedCloudModelsDefaultModels:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='InstanceConfigurationAllowedModel')
+@strawberry.federation.type(name='InstanceConfigurationAllowedModel', shareable=True)
 class InstanceConfigurationAllowedModel:
     custom: bool | None
     foundation: ModelFoundationEnum | None
@@ -2721,13 +2722,13 @@ class InstanceConfigurationAllowedModel:
     version: str | None
 
 
-@strawberry.type(name='InstanceConfigurationAllowedModels')
+@strawberry.federation.type(name='InstanceConfigurationAllowedModels', shareable=True)
 class InstanceConfigurationAllowedModels:
     iterable: list[InstanceConfigurationAllowedModel]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='InstanceConfigurationAnalytics')
+@strawberry.federation.type(name='InstanceConfigurationAnalytics', shareable=True)
 class InstanceConfigurationAnalytics:
     bigQuery: BigQueryInstanceConfiguration | None
     schema: EmbeddedModelSchema | None
@@ -2735,32 +2736,32 @@ class InstanceConfigurationAnalytics:
     sendInternalSummaryReportsToUserTeamService: SendInternalSummaryReportsToUserTeamServiceInstanceConfiguration | None
 
 
-@strawberry.type(name='InstanceConfigurationDeniedWorkstreamPatternEngineSource')
+@strawberry.federation.type(name='InstanceConfigurationDeniedWorkstreamPatternEngineSource', shareable=True)
 class InstanceConfigurationDeniedWorkstreamPatternEngineSource:
     application: str | None
     bundle_identifiers: list[str] | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='InstanceConfigurationDeniedWorkstreamPatternEngineSources')
+@strawberry.federation.type(name='InstanceConfigurationDeniedWorkstreamPatternEngineSources', shareable=True)
 class InstanceConfigurationDeniedWorkstreamPatternEngineSources:
     iterable: list[InstanceConfigurationDeniedWorkstreamPatternEngineSource]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='InstanceConfigurationDeniedWorkstreamPatternEngineWebsite')
+@strawberry.federation.type(name='InstanceConfigurationDeniedWorkstreamPatternEngineWebsite', shareable=True)
 class InstanceConfigurationDeniedWorkstreamPatternEngineWebsite:
     schema: EmbeddedModelSchema | None
     url: str
 
 
-@strawberry.type(name='InstanceConfigurationDeniedWorkstreamPatternEngineWebsites')
+@strawberry.federation.type(name='InstanceConfigurationDeniedWorkstreamPatternEngineWebsites', shareable=True)
 class InstanceConfigurationDeniedWorkstreamPatternEngineWebsites:
     iterable: list[InstanceConfigurationDeniedWorkstreamPatternEngineWebsite]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='InstanceConfigurationExternalCloud')
+@strawberry.federation.type(name='InstanceConfigurationExternalCloud', shareable=True)
 class InstanceConfigurationExternalCloud:
     cloudBackupCreation: CloudBackupCreationInstanceConfiguration | None
     connectToCloud: ConnectToCloudInstanceConfiguration | None
@@ -2774,7 +2775,7 @@ class InstanceConfigurationExternalCloud:
     updateAllocationCloud: UpdateAllocationCloudInstanceConfiguration | None
 
 
-@strawberry.type(name='InstanceConfigurationExternalProvider')
+@strawberry.federation.type(name='InstanceConfigurationExternalProvider', shareable=True)
 class InstanceConfigurationExternalProvider:
     allowedCloudModels: AllowedCloudModelsInstanceConfiguration | None
     deniedWorkstreamPatternEngineSources: DeniedWorkstreamPatternEngineSourcesInstanceConfiguration | None
@@ -2783,13 +2784,13 @@ class InstanceConfigurationExternalProvider:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='LanguageServerProtocol')
+@strawberry.federation.type(name='LanguageServerProtocol', shareable=True)
 class LanguageServerProtocol:
     diagnostics: LanguageServerProtocolDiagnostics | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='LanguageServerProtocolCode')
+@strawberry.federation.type(name='LanguageServerProtocolCode', shareable=True)
 class LanguageServerProtocolCode:
     code_integer: int | None
     code_string: str | None
@@ -2797,13 +2798,13 @@ class LanguageServerProtocolCode:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='LanguageServerProtocolCodeDescription')
+@strawberry.federation.type(name='LanguageServerProtocolCodeDescription', shareable=True)
 class LanguageServerProtocolCodeDescription:
     href: str
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='LanguageServerProtocolDiagnostic')
+@strawberry.federation.type(name='LanguageServerProtocolDiagnostic', shareable=True)
 class LanguageServerProtocolDiagnostic:
     code: LanguageServerProtocolCode | None
     codeDescription: LanguageServerProtocolCodeDescription | None
@@ -2814,58 +2815,58 @@ class LanguageServerProtocolDiagnostic:
     source: str | None
 
 
-@strawberry.type(name='LanguageServerProtocolDiagnostics')
+@strawberry.federation.type(name='LanguageServerProtocolDiagnostics', shareable=True)
 class LanguageServerProtocolDiagnostics:
     iterable: list[LanguageServerProtocolDiagnostic]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='LanguageServerProtocolLocation')
+@strawberry.federation.type(name='LanguageServerProtocolLocation', shareable=True)
 class LanguageServerProtocolLocation:
     range: LanguageServerProtocolLocationRange
     schema: EmbeddedModelSchema | None
     uri: str
 
 
-@strawberry.type(name='LanguageServerProtocolLocationRange')
+@strawberry.federation.type(name='LanguageServerProtocolLocationRange', shareable=True)
 class LanguageServerProtocolLocationRange:
     end: LanguageServerProtocolLocationRangePosition
     schema: EmbeddedModelSchema | None
     start: LanguageServerProtocolLocationRangePosition
 
 
-@strawberry.type(name='LanguageServerProtocolLocationRangePosition')
+@strawberry.federation.type(name='LanguageServerProtocolLocationRangePosition', shareable=True)
 class LanguageServerProtocolLocationRangePosition:
     character: int
     line: int
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ListCloudBackupsInstanceConfiguration')
+@strawberry.federation.type(name='ListCloudBackupsInstanceConfiguration', shareable=True)
 class ListCloudBackupsInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ListSpecificCloudBackupInstanceConfiguration')
+@strawberry.federation.type(name='ListSpecificCloudBackupInstanceConfiguration', shareable=True)
 class ListSpecificCloudBackupInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='MailgunDistribution')
+@strawberry.federation.type(name='MailgunDistribution', shareable=True)
 class MailgunDistribution:
     recipients: Recipients
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='MailgunMetadata')
+@strawberry.federation.type(name='MailgunMetadata', shareable=True)
 class MailgunMetadata:
     messageId: str
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='Model')
+@strawberry.federation.type(name='Model', shareable=True)
 class Model:
     bytes: ByteDescriptor | None
     capabilities: ModelCapabilities | None
@@ -2895,7 +2896,7 @@ class Model:
     version: str
 
 
-@strawberry.type(name='ModelCapabilities')
+@strawberry.federation.type(name='ModelCapabilities', shareable=True)
 class ModelCapabilities:
     assets: bool | None
     codebases: bool | None
@@ -2907,7 +2908,7 @@ class ModelCapabilities:
     websites: bool | None
 
 
-@strawberry.type(name='ModelMaxTokens')
+@strawberry.federation.type(name='ModelMaxTokens', shareable=True)
 class ModelMaxTokens:
     input: float | None
     output: float | None
@@ -2915,7 +2916,7 @@ class ModelMaxTokens:
     total: float | None
 
 
-@strawberry.type(name='NativeAccessibility')
+@strawberry.federation.type(name='NativeAccessibility', shareable=True)
 class NativeAccessibility:
     accessibilityText: str
     appTitle: str
@@ -2926,7 +2927,7 @@ class NativeAccessibility:
     windowTitle: str
 
 
-@strawberry.type(name='NativeClipboard')
+@strawberry.federation.type(name='NativeClipboard', shareable=True)
 class NativeClipboard:
     appTitle: str | None
     content: NativeClipboardContent
@@ -2935,7 +2936,7 @@ class NativeClipboard:
     windowTitle: str | None
 
 
-@strawberry.type(name='NativeClipboardContent')
+@strawberry.federation.type(name='NativeClipboardContent', shareable=True)
 class NativeClipboardContent:
     html: str | None
     rtf: str | None
@@ -2943,7 +2944,7 @@ class NativeClipboardContent:
     text: str | None
 
 
-@strawberry.type(name='NativeOCR')
+@strawberry.federation.type(name='NativeOCR', shareable=True)
 class NativeOCR:
     appTitle: str
     browserUrl: str | None
@@ -2956,7 +2957,7 @@ class NativeOCR:
     windowTitle: str
 
 
-@strawberry.type(name='Node')
+@strawberry.federation.type(name='Node', shareable=True)
 class Node:
     created: GroupedTimestamp
     id: strawberry.ID
@@ -2964,7 +2965,7 @@ class Node:
     type: NodeTypeEnum
 
 
-@strawberry.type(name='PersonBasicType')
+@strawberry.federation.type(name='PersonBasicType', shareable=True)
 class PersonBasicType:
     email: str | None
     mailgun: MailgunMetadata | None
@@ -2976,21 +2977,21 @@ class PersonBasicType:
     username: str | None
 
 
-@strawberry.type(name='PersonType')
+@strawberry.federation.type(name='PersonType', shareable=True)
 class PersonType:
     basic: PersonBasicType | None
     platform: UserProfile | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ProcessingInstanceConfiguration')
+@strawberry.federation.type(name='ProcessingInstanceConfiguration', shareable=True)
 class ProcessingInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     processing: CapabilitiesEnum | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ProjectModule')
+@strawberry.federation.type(name='ProjectModule', shareable=True)
 class ProjectModule:
     anchor: SeededAnchor
     classifications: Classifications | None
@@ -2999,13 +3000,13 @@ class ProjectModule:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ProjectModules')
+@strawberry.federation.type(name='ProjectModules', shareable=True)
 class ProjectModules:
     iterable: list[ProjectModule]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTConversationPipeline')
+@strawberry.federation.type(name='QGPTConversationPipeline', shareable=True)
 class QGPTConversationPipeline:
     contextualized_code_dialog: QGPTConversationPipelineForContextualizedCodeDialog | None
     contextualized_code_generation: QGPTConversationPipelineForContextualizedCodeGeneration | None
@@ -3014,34 +3015,34 @@ class QGPTConversationPipeline:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTConversationPipelineForContextualizedCodeDialog')
+@strawberry.federation.type(name='QGPTConversationPipelineForContextualizedCodeDialog', shareable=True)
 class QGPTConversationPipelineForContextualizedCodeDialog:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTConversationPipelineForContextualizedCodeGeneration')
+@strawberry.federation.type(name='QGPTConversationPipelineForContextualizedCodeGeneration', shareable=True)
 class QGPTConversationPipelineForContextualizedCodeGeneration:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTConversationPipelineForContextualizedCodeWorkstreamDialog')
+@strawberry.federation.type(name='QGPTConversationPipelineForContextualizedCodeWorkstreamDialog', shareable=True)
 class QGPTConversationPipelineForContextualizedCodeWorkstreamDialog:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTConversationPipelineForGeneralizedCodeDialog')
+@strawberry.federation.type(name='QGPTConversationPipelineForGeneralizedCodeDialog', shareable=True)
 class QGPTConversationPipelineForGeneralizedCodeDialog:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTPromptPipeline')
+@strawberry.federation.type(name='QGPTPromptPipeline', shareable=True)
 class QGPTPromptPipeline:
     conversation: QGPTConversationPipeline | None
     schema: EmbeddedModelSchema | None
     task: QGPTTaskPipeline | None
 
 
-@strawberry.type(name='QGPTTaskPipeline')
+@strawberry.federation.type(name='QGPTTaskPipeline', shareable=True)
 class QGPTTaskPipeline:
     code_commentation: QGPTTaskPipelineForCodeCommentation | None
     code_completion: QGPTTaskPipelineForCodeCompletion | None
@@ -3051,207 +3052,207 @@ class QGPTTaskPipeline:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTTaskPipelineForCodeCommentation')
+@strawberry.federation.type(name='QGPTTaskPipelineForCodeCommentation', shareable=True)
 class QGPTTaskPipelineForCodeCommentation:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTTaskPipelineForCodeCompletion')
+@strawberry.federation.type(name='QGPTTaskPipelineForCodeCompletion', shareable=True)
 class QGPTTaskPipelineForCodeCompletion:
     context: list[str] | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTTaskPipelineForCodeExplanation')
+@strawberry.federation.type(name='QGPTTaskPipelineForCodeExplanation', shareable=True)
 class QGPTTaskPipelineForCodeExplanation:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTTaskPipelineForCodeFix')
+@strawberry.federation.type(name='QGPTTaskPipelineForCodeFix', shareable=True)
 class QGPTTaskPipelineForCodeFix:
     error: str | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='QGPTTaskPipelineForCodeModification')
+@strawberry.federation.type(name='QGPTTaskPipelineForCodeModification', shareable=True)
 class QGPTTaskPipelineForCodeModification:
     instruction: str | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='Recipients')
+@strawberry.federation.type(name='Recipients', shareable=True)
 class Recipients:
     iterable: list[PersonBasicType]
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReconnectToCloudInstanceConfiguration')
+@strawberry.federation.type(name='ReconnectToCloudInstanceConfiguration', shareable=True)
 class ReconnectToCloudInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedActivity')
+@strawberry.federation.type(name='ReferencedActivity', shareable=True)
 class ReferencedActivity:
     id: strawberry.ID
     reference: FlattenedActivity | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedAnchor')
+@strawberry.federation.type(name='ReferencedAnchor', shareable=True)
 class ReferencedAnchor:
     id: strawberry.ID
     reference: FlattenedAnchor | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedAnchorPoint')
+@strawberry.federation.type(name='ReferencedAnchorPoint', shareable=True)
 class ReferencedAnchorPoint:
     id: strawberry.ID
     reference: FlattenedAnchorPoint | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedAnnotation')
+@strawberry.federation.type(name='ReferencedAnnotation', shareable=True)
 class ReferencedAnnotation:
     id: strawberry.ID
     reference: FlattenedAnnotation | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedAsset')
+@strawberry.federation.type(name='ReferencedAsset', shareable=True)
 class ReferencedAsset:
     id: strawberry.ID
     reference: FlattenedAsset | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedConversation')
+@strawberry.federation.type(name='ReferencedConversation', shareable=True)
 class ReferencedConversation:
     id: strawberry.ID
     reference: FlattenedConversation | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedConversationMessage')
+@strawberry.federation.type(name='ReferencedConversationMessage', shareable=True)
 class ReferencedConversationMessage:
     id: strawberry.ID
     reference: FlattenedConversationMessage | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedDistribution')
+@strawberry.federation.type(name='ReferencedDistribution', shareable=True)
 class ReferencedDistribution:
     id: strawberry.ID
     reference: FlattenedDistribution | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedEntity')
+@strawberry.federation.type(name='ReferencedEntity', shareable=True)
 class ReferencedEntity:
     id: strawberry.ID
     reference: FlattenedEntity | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedFormat')
+@strawberry.federation.type(name='ReferencedFormat', shareable=True)
 class ReferencedFormat:
     id: strawberry.ID
     reference: FlattenedFormat | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedHint')
+@strawberry.federation.type(name='ReferencedHint', shareable=True)
 class ReferencedHint:
     id: strawberry.ID
     reference: FlattenedHint | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedIdentifiedWorkstreamPatternEngineSource')
+@strawberry.federation.type(name='ReferencedIdentifiedWorkstreamPatternEngineSource', shareable=True)
 class ReferencedIdentifiedWorkstreamPatternEngineSource:
     id: strawberry.ID
     reference: FlattenedIdentifiedWorkstreamPatternEngineSource | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedModel')
+@strawberry.federation.type(name='ReferencedModel', shareable=True)
 class ReferencedModel:
     id: strawberry.ID
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedPerson')
+@strawberry.federation.type(name='ReferencedPerson', shareable=True)
 class ReferencedPerson:
     id: strawberry.ID
     reference: FlattenedPerson | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedRange')
+@strawberry.federation.type(name='ReferencedRange', shareable=True)
 class ReferencedRange:
     id: strawberry.ID
     reference: FlattenedRange | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedSensitive')
+@strawberry.federation.type(name='ReferencedSensitive', shareable=True)
 class ReferencedSensitive:
     id: strawberry.ID
     reference: FlattenedSensitive | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedSubscription')
+@strawberry.federation.type(name='ReferencedSubscription', shareable=True)
 class ReferencedSubscription:
     id: strawberry.ID
     reference: FlattenedSubscription | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedTag')
+@strawberry.federation.type(name='ReferencedTag', shareable=True)
 class ReferencedTag:
     id: strawberry.ID
     reference: FlattenedTag | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedUser')
+@strawberry.federation.type(name='ReferencedUser', shareable=True)
 class ReferencedUser:
     id: strawberry.ID
     reference: FlattenedUserProfile | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedWebsite')
+@strawberry.federation.type(name='ReferencedWebsite', shareable=True)
 class ReferencedWebsite:
     id: strawberry.ID
     reference: FlattenedWebsite | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedWorkstreamEvent')
+@strawberry.federation.type(name='ReferencedWorkstreamEvent', shareable=True)
 class ReferencedWorkstreamEvent:
     id: strawberry.ID
     reference: FlattenedWorkstreamEvent | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedWorkstreamPatternEngineSourceWindow')
+@strawberry.federation.type(name='ReferencedWorkstreamPatternEngineSourceWindow', shareable=True)
 class ReferencedWorkstreamPatternEngineSourceWindow:
     id: strawberry.ID
     reference: FlattenedWorkstreamPatternEngineSourceWindow | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ReferencedWorkstreamSummary')
+@strawberry.federation.type(name='ReferencedWorkstreamSummary', shareable=True)
 class ReferencedWorkstreamSummary:
     id: strawberry.ID
     reference: FlattenedWorkstreamSummary | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='Relationship')
+@strawberry.federation.type(name='Relationship', shareable=True)
 class Relationship:
     created: GroupedTimestamp
     deleted: GroupedTimestamp | None
@@ -3262,13 +3263,13 @@ class Relationship:
     updated: GroupedTimestamp
 
 
-@strawberry.type(name='RestoreCloudBackupInstanceConfiguration')
+@strawberry.federation.type(name='RestoreCloudBackupInstanceConfiguration', shareable=True)
 class RestoreCloudBackupInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='Score', description='How often and how a record was used.')
+@strawberry.federation.type(name='Score', shareable=True, description='How often and how a record was used.')
 class Score:
     automatic: int
     manual: int
@@ -3280,7 +3281,7 @@ class Score:
     update: int | None
 
 
-@strawberry.type(name='SeededAnchor')
+@strawberry.federation.type(name='SeededAnchor', shareable=True)
 class SeededAnchor:
     annotations: list[SeededAnnotation] | None
     asset: str | None
@@ -3294,7 +3295,7 @@ class SeededAnchor:
     watch: bool | None
 
 
-@strawberry.type(name='SeededAnnotation')
+@strawberry.federation.type(name='SeededAnnotation', shareable=True)
 class SeededAnnotation:
     anchor: str | None
     anchors: FlattenedAnchors | None
@@ -3319,7 +3320,7 @@ class SeededAnnotation:
     workstream_summary: str | None
 
 
-@strawberry.type(name='SeededAssetEnrichment')
+@strawberry.federation.type(name='SeededAssetEnrichment', shareable=True)
 class SeededAssetEnrichment:
     hints: int | None
     persons: int | None
@@ -3328,12 +3329,12 @@ class SeededAssetEnrichment:
     websites: int | None
 
 
-@strawberry.type(name='SeededConnectorTracking')
+@strawberry.federation.type(name='SeededConnectorTracking', shareable=True)
 class SeededConnectorTracking:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='SeededWebsite')
+@strawberry.federation.type(name='SeededWebsite', shareable=True)
 class SeededWebsite:
     asset: str | None
     conversation: str | None
@@ -3344,37 +3345,37 @@ class SeededWebsite:
     url: str
 
 
-@strawberry.type(name='SegmentInstanceConfiguration')
+@strawberry.federation.type(name='SegmentInstanceConfiguration', shareable=True)
 class SegmentInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='SendInternalSummaryReportsToUserTeamServiceInstanceConfiguration')
+@strawberry.federation.type(name='SendInternalSummaryReportsToUserTeamServiceInstanceConfiguration', shareable=True)
 class SendInternalSummaryReportsToUserTeamServiceInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='SensitiveMetadata')
+@strawberry.federation.type(name='SensitiveMetadata', shareable=True)
 class SensitiveMetadata:
     entropy: float | None
     match: TextMatch | None
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='ShareSnippetInstanceConfiguration')
+@strawberry.federation.type(name='ShareSnippetInstanceConfiguration', shareable=True)
 class ShareSnippetInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='TemporalRangeGrounding')
+@strawberry.federation.type(name='TemporalRangeGrounding', shareable=True)
 class TemporalRangeGrounding:
     workstreams: FlattenedRanges | None
 
 
-@strawberry.type(name='TextLocation')
+@strawberry.federation.type(name='TextLocation', shareable=True)
 class TextLocation:
     end: int
     schema: EmbeddedModelSchema | None
@@ -3382,20 +3383,20 @@ class TextLocation:
     text: str
 
 
-@strawberry.type(name='TextMatch')
+@strawberry.federation.type(name='TextMatch', shareable=True)
 class TextMatch:
     group: TextLocation
     schema: EmbeddedModelSchema | None
     subgroup: TextLocation | None
 
 
-@strawberry.type(name='Theme')
+@strawberry.federation.type(name='Theme', shareable=True)
 class Theme:
     dark: bool
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='TransferableBytes')
+@strawberry.federation.type(name='TransferableBytes', shareable=True)
 class TransferableBytes:
     base64: list[int] | None
     base64_url: list[int] | None
@@ -3404,7 +3405,7 @@ class TransferableBytes:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='TransferableString')
+@strawberry.federation.type(name='TransferableString', shareable=True)
 class TransferableString:
     base64: str | None
     base64_url: str | None
@@ -3413,13 +3414,13 @@ class TransferableString:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='UpdateAllocationCloudInstanceConfiguration')
+@strawberry.federation.type(name='UpdateAllocationCloudInstanceConfiguration', shareable=True)
 class UpdateAllocationCloudInstanceConfiguration:
     enabled: InstanceConfigurationEnabledEnum
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='UserProfile')
+@strawberry.federation.type(name='UserProfile', shareable=True)
 class UserProfile:
     aesthetics: Aesthetics
     allocation: AllocationCloud | None
@@ -3440,8 +3441,8 @@ class UserProfile:
     vanityname: str | None
 
 
-@strawberry.type(name='WorkstreamEvent', description='One thing the user did, as Pieces OS recorded it: in which application, when, and what it relates to (summaries, tags, websites, people, ...).')
-class WorkstreamEvent:
+@strawberry.federation.type(name='WorkstreamEvent', keys=['id'], description='One thing the user did, as Pieces OS recorded it: in which application, when, and what it relates to (summaries, tags, websites, people, ...).')
+class WorkstreamEvent(WorkstreamEventEntity):
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
     application: Application
@@ -3466,7 +3467,7 @@ class WorkstreamEvent:
     workstreamEventsVector: list[float] | None
 
 
-@strawberry.type(name='WorkstreamEventContext', description='Where the user was when the event happened.')
+@strawberry.federation.type(name='WorkstreamEventContext', shareable=True, description='Where the user was when the event happened.')
 class WorkstreamEventContext:
     accessibility: NativeAccessibility | None
     browser: WorkstreamEventTriggerContextBrowser | None
@@ -3476,7 +3477,7 @@ class WorkstreamEventContext:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.type(name='WorkstreamEventTrigger', description='What caused a workstream event to be recorded.')
+@strawberry.federation.type(name='WorkstreamEventTrigger', shareable=True, description='What caused a workstream event to be recorded.')
 class WorkstreamEventTrigger:
     application_enter: bool | None
     application_leave: bool | None
@@ -3496,13 +3497,13 @@ class WorkstreamEventTrigger:
     url_changed: bool | None
 
 
-@strawberry.type(name='WorkstreamEventTriggerContextBrowser')
+@strawberry.federation.type(name='WorkstreamEventTriggerContextBrowser', shareable=True)
 class WorkstreamEventTriggerContextBrowser:
     schema: EmbeddedModelSchema | None
     tabs: BrowserTabs | None
 
 
-@strawberry.type(name='WorkstreamEventTriggerContextIDE')
+@strawberry.federation.type(name='WorkstreamEventTriggerContextIDE', shareable=True)
 class WorkstreamEventTriggerContextIDE:
     modules: ProjectModules | None
     name: str | None
@@ -3510,7 +3511,7 @@ class WorkstreamEventTriggerContextIDE:
     tabs: IDETabs | None
 
 
-@strawberry.type(name='WorkstreamPatternEngineSource')
+@strawberry.federation.type(name='WorkstreamPatternEngineSource', shareable=True)
 class WorkstreamPatternEngineSource:
     application: str | None
     installation: str | None
@@ -3520,7 +3521,7 @@ class WorkstreamPatternEngineSource:
     window: str | None
 
 
-@strawberry.type(name='WorkstreamPatternEngineSourceSupportedAccessibility')
+@strawberry.federation.type(name='WorkstreamPatternEngineSourceSupportedAccessibility', shareable=True)
 class WorkstreamPatternEngineSourceSupportedAccessibility:
     schema: EmbeddedModelSchema | None
     supported: bool

@@ -10,7 +10,8 @@ and writes two modules:
 
 * `schema/contract.py`: the contract as plain data (models, fields, enums),
   which the gateway and the bundled simulator read at run time without the SDK;
-* `schema/_generated.py`: the Strawberry enums, object types and input types.
+* `schema/_generated.py`: the Strawberry enums, object types and input types,
+  with their Federation 2 directives (see `ENTITIES`).
 
 Nothing of the SDK's text is carried over: descriptions come from
 `_DESCRIPTIONS` below.
@@ -37,6 +38,12 @@ from schema._keys import attribute_name
 SDK_PACKAGE = "pieces_os_client"
 OUTPUT_ROOTS = ("WorkstreamEvent",)
 INPUT_ROOTS = ("WorkstreamEvent", "SeededScoreIncrement", "SeededWorkstreamEvent")
+# Federation: the entities this subgraph owns, by key, each with the hand-written
+# base class (in schema/_entity.py) that resolves it from a representation. Every
+# other object type is a value type that a sibling Pieces subgraph generated the
+# same way would declare too: it is @shareable. Input types, enums and scalars
+# compose without a directive when declared identically.
+ENTITIES = {"WorkstreamEvent": ("id", "WorkstreamEventEntity")}
 CONTRACT_ROOTS = (
     *INPUT_ROOTS,
     "WorkstreamEventsBatchFetchInput",
@@ -275,10 +282,22 @@ def _description(name: str) -> str:
 def _render_class(contract: Contract, name: str, *, kind: str) -> list[str]:
     suffix = "Input" if kind == "input" else ""
     gql_name = name + suffix
-    out = [
-        f"@strawberry.{kind}(name={gql_name!r}{_description(gql_name)})\n",
-        f"class {gql_name}:\n",
-    ]
+    if kind == "input":
+        out = [f"@strawberry.input(name={gql_name!r}{_description(gql_name)})\n"]
+        out.append(f"class {gql_name}:\n")
+    elif name in ENTITIES:
+        key, base = ENTITIES[name]
+        out = [
+            f"@strawberry.federation.type(name={gql_name!r}, keys=[{key!r}]"
+            f"{_description(gql_name)})\n",
+            f"class {gql_name}({base}):\n",
+        ]
+    else:
+        out = [
+            f"@strawberry.federation.type(name={gql_name!r}, shareable=True"
+            f"{_description(gql_name)})\n",
+            f"class {gql_name}:\n",
+        ]
     for field in contract.models[name]:
         base = field.type.removesuffix("?")
         annotation = (
@@ -318,6 +337,9 @@ def render_types(contract: Contract) -> str:
         "from __future__ import annotations\n\n",
         "import enum\n\n",
         "import strawberry\n\n",
+        "from schema._entity import "
+        + ", ".join(sorted(base for _, base in ENTITIES.values()))
+        + "\n",
         "from schema._scalars import DateTime, JSONObject\n\n",
         f"OUTPUT_TYPES = {tuple(outputs)!r}\n",
         f"INPUT_TYPES = {tuple(n + 'Input' for n in inputs)!r}\n",

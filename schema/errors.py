@@ -5,7 +5,9 @@ GatewayError
  ├── NotFound                  NOT_FOUND              the upstream has no such record
  └── UpstreamFailure
       ├── UpstreamError        UPSTREAM_ERROR         any other 4xx/5xx answer
-      ├── UpstreamUnavailable  UPSTREAM_UNAVAILABLE   connection refused or reset
+      ├── UpstreamUnavailable  UPSTREAM_UNAVAILABLE   connection refused or reset, or the
+      │                                               circuit breaker is open
+      ├── UpstreamBusy         UPSTREAM_BUSY          no free upstream connection in time
       ├── UpstreamTimeout      UPSTREAM_TIMEOUT       no answer within the timeout
       └── UpstreamBadResponse  UPSTREAM_BAD_RESPONSE  not JSON, or not the expected shape
 
@@ -23,6 +25,7 @@ __all__ = [
     "GatewayError",
     "NotFound",
     "UpstreamBadResponse",
+    "UpstreamBusy",
     "UpstreamError",
     "UpstreamFailure",
     "UpstreamTimeout",
@@ -53,10 +56,15 @@ class UpstreamFailure(GatewayError):
 
 class UpstreamError(UpstreamFailure):
     code = "UPSTREAM_ERROR"
+    retry_after: float | None = None  # seconds, from the upstream's Retry-After
 
 
 class UpstreamUnavailable(UpstreamFailure):
     code = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamBusy(UpstreamFailure):
+    code = "UPSTREAM_BUSY"
 
 
 class UpstreamTimeout(UpstreamFailure):

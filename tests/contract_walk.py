@@ -38,12 +38,16 @@ def selection(model: str, values: list[dict[str, Any]]) -> str:
             parts.append(f"{to_camel_case(key)} {selection(target, nested)}")
         else:
             parts.append(to_camel_case(key))
-    return "{ " + " ".join(parts) + " }"
+    # An object with no fields set (`trigger: {}`) still needs one selection.
+    return "{ " + (" ".join(parts) or "__typename") + " }"
 
 
 def strip_nulls(value: Any) -> Any:
+    """`value` without nulls (and the `__typename`s `selection` may ask for)."""
     if isinstance(value, dict):
-        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
+        return {
+            k: strip_nulls(v) for k, v in value.items() if v is not None and k != "__typename"
+        }
     if isinstance(value, list):
         return [strip_nulls(v) for v in value]
     return value

@@ -18,10 +18,9 @@ from pieces_os_client.configuration import Configuration
 def sdk_request(method: str, **arguments: Any) -> tuple[str, str, Any]:
     """(HTTP method, path with query, JSON body) of the SDK's `<method>`."""
     client = ApiClient(Configuration(host="http://pieces-os.invalid"))
-    api_class = (
-        WorkstreamEventsApi if method.startswith("workstream_events_") else WorkstreamEventApi
-    )
-    serialize = getattr(api_class(client), f"_{method}_serialize")
+    name = f"_{method}_serialize"
+    api = next(api for api in (WorkstreamEventApi, WorkstreamEventsApi) if hasattr(api, name))
+    serialize = getattr(api(client), name)
     verb, url, _headers, body, _form = serialize(
         **arguments, _request_auth=None, _content_type=None, _headers=None, _host_index=0
     )

@@ -62,7 +62,7 @@ def test_a_renamed_enum_value_says_its_raw_value() -> None:
 
 def test_fields_are_the_camel_case_of_upstream_keys() -> None:
     sdl = print_sdl()
-    block = sdl[sdl.index("type WorkstreamEvent {") :]
+    block = sdl[sdl.index('type WorkstreamEvent @key(fields: "id") {') :]
     block = block[: block.index("}")]
     for field in ("browserUrl", "sourceWindows", "windowTitle", "schema", "workstreamEventsVector"):
         assert f"  {field}:" in block

@@ -1,0 +1,80 @@
+"""What a run measured, and the markdown table it is reported as."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["Measurement", "Row", "many_table", "table"]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    target: str
+    concurrency: int
+    measured: Measurement
+    upstream_calls_per_op: float | None  # counted on the simulator; None for direct REST
+    direct_rps: float | None  # direct REST at the same concurrency
+    peak_rss_mib: float | None  # of the gateway, during this row
+    ids_per_op: int = 1
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.direct_rps:
+            return None
+        return self.measured.rps / self.direct_rps
+
+
+def _number(value: float | None, digits: int = 0) -> str:
+    if value is None or math.isnan(value):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def table(rows: Sequence[Row]) -> str:
+    lines = [
+        "| target | c | rps | p50 ms | p99 ms | errors | upstream calls/op "
+        "| rps vs direct REST | gateway peak RSS MiB |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        m = row.measured
+        ratio = "1 (the limit)" if row.direct_rps is None else f"{_number(row.ratio, 3)}"
+        lines.append(
+            f"| {row.target} | {row.concurrency} | {_number(m.rps)} | {m.p50_ms:.2f} "
+            f"| {m.p99_ms:.2f} | {m.errors} | {_number(row.upstream_calls_per_op, 2)} "
+            f"| {ratio} | {_number(row.peak_rss_mib, 1)} |"
+        )
+    return "\n".join(lines)
+
+
+def many_table(rows: Sequence[Row], batch_size: int) -> str:
+    """Cost per id of `workstreamEvents(ids:)`: flat when the cost grows linearly."""
+    lines = [
+        "| ids per op | c | p50 ms | p50 ms per 1000 ids | ids/s "
+        "| upstream calls/op (counted) | ⌈ids/batch⌉ |",
+        "|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        m = row.measured
+        lines.append(
+            f"| {row.ids_per_op} | {row.concurrency} | {m.p50_ms:.1f} "
+            f"| {m.p50_ms * 1000 / row.ids_per_op:.1f} | {_number(m.rps * row.ids_per_op)} "
+            f"| {_number(row.upstream_calls_per_op, 2)} "
+            f"| {math.ceil(row.ids_per_op / batch_size)} |"
+        )
+    return "\n".join(lines)

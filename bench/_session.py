@@ -1,0 +1,117 @@
+"""The simulator and the gateway, started as processes, with the workloads they serve."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench._processes import Service, free_port
+from bench._workloads import (
+    SMALL_SELECTION,
+    Workload,
+    direct,
+    full_selection,
+    graphql,
+    many,
+    ordinary,
+)
+
+__all__ = ["Session", "session"]
+
+# uvicorn's access log line, one per request the simulator answered.
+_ACCESS = re.compile(rb'"(GET|POST|PUT|DELETE) \S+ HTTP/1\.1" \d{3}')
+_RING = 200  # distinct events a single-event workload cycles through
+
+
+@dataclass
+class Session:
+    simulator: Service
+    gateway: Service
+    simulator_url: str
+    gateway_url: str
+    workloads: list[Workload]
+
+    def base_url(self, workload: Workload) -> str:
+        return self.simulator_url if workload.target == "simulator" else self.gateway_url
+
+    def check(self, workload: Workload) -> None:
+        """One request of `workload` answers 200 with data and no errors, or raise."""
+        request = workload.requests[0]
+        response = httpx.request(
+            request.method,
+            self.base_url(workload) + request.path,
+            content=request.body,
+            headers={"Content-Type": "application/json"} if request.body else None,
+            trust_env=False,
+            timeout=30,
+        )
+        document = response.json() if response.status_code == 200 else {}
+        if response.status_code != 200 or "errors" in document:
+            raise RuntimeError(
+                f"{workload.name}: HTTP {response.status_code} {response.text[:500]}"
+            )
+
+    def upstream_calls_per_op(self, workload: Workload, ops: int = 3) -> float:
+        """Requests the simulator logs for `ops` sequential operations, per operation."""
+        before = self.simulator.log.stat().st_size
+        for _ in range(ops):
+            self.check(workload)
+        time.sleep(0.3)  # the access log line is written after the answer is sent
+        with self.simulator.log.open("rb") as log:
+            log.seek(before)
+            calls = len(_ACCESS.findall(log.read()))
+        return calls / ops
+
+
+def _executable() -> str:
+    return str(Path(sys.executable).with_name("pieces-gateway"))
+
+
+def _events(simulator_url: str) -> list[dict[str, Any]]:
+    response = httpx.get(f"{simulator_url}/workstream_events", trust_env=False, timeout=30)
+    response.raise_for_status()
+    events: list[dict[str, Any]] = response.json()["iterable"]
+    return events
+
+
+@contextlib.contextmanager
+def session(*, events: int, many_ids: tuple[int, ...]) -> Iterator[Session]:
+    """Start both services (stopped by pid on the way out) and build the workloads."""
+    exe = _executable()
+    sim_port, gw_port = free_port(), free_port()
+    simulator_url = f"http://127.0.0.1:{sim_port}"
+    gateway_url = f"http://127.0.0.1:{gw_port}"
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        logs = Path(tmp)
+        simulator = Service(
+            "simulator",
+            [exe, "simulator", "--port", str(sim_port), "--events", str(events), "--seed", "0"],
+            f"{simulator_url}/.well-known/health",
+            logs / "simulator.log",
+        )
+        gateway = Service(
+            "gateway",
+            [exe, "serve", "--port", str(gw_port), "--upstream", simulator_url],
+            f"{gateway_url}/readyz",
+            logs / "gateway.log",
+        )
+        with simulator, gateway:
+            typical = ordinary(_events(simulator_url))
+            ids = [event["id"] for event in typical]
+            ring = ids[:_RING]
+            workloads = [
+                direct(ring),
+                graphql("GraphQL small selection", SMALL_SELECTION, ring),
+                graphql("GraphQL full selection", full_selection(typical[:_RING]), ring),
+                *(many(ids, n) for n in many_ids),
+            ]
+            yield Session(simulator, gateway, simulator_url, gateway_url, workloads)

@@ -1,0 +1,120 @@
+"""What the benchmark sends: one `Workload` per row of the table.
+
+Each workload is a ring of ready-made requests that the load generator sends
+in turn, so that successive requests ask for different events.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from strawberry.utils.str_converters import to_camel_case
+
+from schema.contract import MODELS
+
+__all__ = [
+    "SMALL_SELECTION",
+    "Request",
+    "Workload",
+    "direct",
+    "full_selection",
+    "graphql",
+    "many",
+    "ordinary",
+    "selection",
+]
+
+ROOT = "WorkstreamEvent"
+SMALL_SELECTION = (
+    "{ id readable created { value } application { name platform } score { manual automatic } }"
+)
+_ONE = "query One($id: ID!) { workstreamEvent(id: $id) %s }"
+_MANY = "query Many($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    target: str  # "simulator" or "gateway": which service the requests go to
+    requests: tuple[Request, ...]
+    graphql: bool = False  # count a 200 answer with `errors` as an error
+    ids_per_op: int = 1
+
+
+def _target(kind: str) -> str:
+    return kind.rstrip("?").strip("[]")
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def selection(model: str, values: Sequence[dict[str, Any]]) -> str:
+    """A selection set naming every field that any of `values` has (after tests/contract_walk)."""
+    parts = []
+    for key, kind, _ in MODELS[model]:
+        present = [v[key] for v in values if v.get(key) is not None]
+        if not present:
+            continue
+        target = _target(kind)
+        if target in MODELS and not kind.startswith("{"):
+            nested = [item for value in present for item in _items(value)]
+            parts.append(f"{to_camel_case(key)} {selection(target, nested)}")
+        else:
+            parts.append(to_camel_case(key))
+    return "{ " + " ".join(parts) + " }"
+
+
+def ordinary(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of ordinary size.
+
+    The simulator's first events carry the whole contract between them (up to
+    ~120 KB each, for coverage); a day of Pieces OS looks like the rest (~2 KB).
+    """
+    sizes = [len(json.dumps(event)) for event in events]
+    limit = 2 * statistics.median(sizes)
+    return [event for event, size in zip(events, sizes, strict=True) if size <= limit]
+
+
+def direct(ids: Sequence[str]) -> Workload:
+    requests = tuple(Request("GET", f"/workstream_event/{quote(i, safe='')}") for i in ids)
+    return Workload("REST GET /workstream_event/{id}", "simulator", requests)
+
+
+def _post(query: str, variables: dict[str, Any]) -> Request:
+    body = json.dumps({"query": query, "variables": variables}, separators=(",", ":"))
+    return Request("POST", "/graphql", body.encode())
+
+
+def graphql(name: str, fields: str, ids: Sequence[str]) -> Workload:
+    query = _ONE % fields
+    requests = tuple(_post(query, {"id": i}) for i in ids)
+    return Workload(name, "gateway", requests, graphql=True)
+
+
+def full_selection(events: Sequence[dict[str, Any]]) -> str:
+    return selection(ROOT, events)
+
+
+def many(ids: Sequence[str], per_op: int, variants: int = 4) -> Workload:
+    """`workstreamEvents(ids:)` with `per_op` distinct ids; a few rotations of `ids`."""
+    assert per_op <= len(ids), "the simulator needs at least as many events as ids per op"
+    requests = []
+    for v in range(variants):
+        start = v * len(ids) // variants
+        ring = [*ids[start:], *ids[:start]]
+        requests.append(_post(_MANY, {"ids": ring[:per_op]}))
+    name = f"GraphQL workstreamEvents, {per_op} ids {{ id }}"
+    return Workload(name, "gateway", tuple(requests), graphql=True, ids_per_op=per_op)

@@ -1,0 +1,123 @@
+"""How the gateway calls a flaky upstream: a deadline, retries, a circuit breaker.
+
+* Every call has one deadline (`upstream_timeout`): retries and their waits
+  included, a client hears back within it.
+* Reads are retried (`retries` times) on connection errors and 502/503/504,
+  with exponential backoff and jitter, honouring `Retry-After`. Mutations are
+  never retried: Pieces OS may have applied one that failed on the way back.
+* After `threshold` consecutive failures (connection errors, timeouts, 5xx
+  gateway answers) the breaker opens: calls fail fast for `cooldown` seconds,
+  then go through again, and the first success closes it.
+
+Retries are tenacity's and the breaker is purgatory's; this module only says
+which errors count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from purgatory import AsyncCircuitBreakerFactory
+from purgatory.domain.model import OpenedState
+from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from schema.errors import (
+    GatewayError,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+__all__ = ["CircuitOpen", "Resilience"]
+
+T = TypeVar("T")
+
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
+_backoff = wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.1)
+
+
+class CircuitOpen(UpstreamUnavailable):
+    """The breaker is open: the upstream was not asked."""
+
+
+def _trips_breaker(exc: BaseException) -> bool:
+    if isinstance(exc, CircuitOpen):
+        return False
+    if isinstance(exc, UpstreamUnavailable | UpstreamTimeout):
+        return True
+    return isinstance(exc, UpstreamError) and exc.extensions.get("status") in _GATEWAY_STATUSES
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, CircuitOpen | UpstreamTimeout):
+        return False
+    if isinstance(exc, UpstreamUnavailable):
+        return True
+    return isinstance(exc, UpstreamError) and exc.extensions.get("status") in _GATEWAY_STATUSES
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    retry_after = getattr(exc, "retry_after", None)
+    return float(retry_after) if retry_after is not None else _backoff(state)
+
+
+class Resilience:
+    def __init__(self, breaker: AsyncCircuitBreaker, *, retries: int, deadline: float) -> None:
+        self._breaker = breaker
+        self._retries = retries
+        self._deadline = deadline
+
+    @classmethod
+    async def create(
+        cls, *, threshold: int, cooldown: float, retries: int, deadline: float
+    ) -> Resilience:
+        factory = AsyncCircuitBreakerFactory(
+            default_threshold=threshold,
+            default_ttl=cooldown,
+            # Listed exceptions do not count as failures when the function says so.
+            exclude=[(GatewayError, lambda exc: not _trips_breaker(exc))],
+        )
+        return cls(await factory.get_breaker("pieces-os"), retries=retries, deadline=deadline)
+
+    @property
+    def breaker_state(self) -> str:
+        """`closed`, `opened` or `half-opened`."""
+        return str(self._breaker.context.state)
+
+    async def run(self, attempt: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(1 + (self._retries if idempotent else 0)),
+            wait=_wait,
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        )
+        try:
+            async with asyncio.timeout(self._deadline):
+                async for try_ in retrying:
+                    with try_:
+                        return await self._guarded(attempt)
+        except TimeoutError as exc:
+            raise UpstreamTimeout(
+                f"Pieces OS did not answer within {self._deadline:g} seconds."
+            ) from exc
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        try:
+            async with self._breaker:
+                return await attempt()
+        except OpenedState as exc:
+            raise CircuitOpen(
+                "Pieces OS failed repeatedly; the gateway is giving it a few seconds "
+                "before asking again."
+            ) from exc

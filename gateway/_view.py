@@ -1,0 +1,139 @@
+"""The GraphQL-over-HTTP endpoint: Strawberry's ASGI view, made strict and quiet.
+
+On top of Strawberry's own handling (POST bodies only as JSON, no mutations
+over GET, no batching unless enabled) this view
+* answers every refused request with a JSON error carrying a code, and the
+  status the GraphQL-over-HTTP spec asks for (405, 413, 415, ...);
+* reads and writes JSON with orjson (also refusing invalid UTF-8 with a 400);
+* gives each operation one deadline;
+* builds each request's Context: its upstream view (request id and forwarded
+  headers) and its snapshot DataLoader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.types.execution import ExecutionResult
+
+from gateway._loaders import SnapshotFetcher
+from gateway._settings import Settings
+from gateway._upstream import UpstreamClient
+from schema import Context, build_schema
+
+__all__ = ["GraphQLView"]
+
+logger = logging.getLogger("pieces_gateway.http")
+
+# Headers that describe one connection, never forwarded (RFC 9110, section 7.6.1).
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+
+_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def _refine(error: HTTPException, method: str) -> HTTPException:
+    # Strawberry says 400 for both of these; the GraphQL-over-HTTP spec is
+    # more precise.
+    if error.reason == "Unsupported content type":
+        return HTTPException(415, "POST bodies must be application/json.")
+    if method == "GET" and "not allowed when using GET" in error.reason:
+        return HTTPException(405, "Mutations are only accepted over POST.")
+    return error
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings.schema_options),
+            graphql_ide="graphiql" if settings.serves_graphiql else None,
+        )
+        self._max_page_size = settings.max_page_size
+        self._operation_timeout = settings.operation_timeout
+        self._forward = frozenset(h.lower() for h in settings.forward_headers) - _HOP_BY_HOP
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = _error_response(_refine(exc, request.method))
+        await response(scope, receive, send)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        request_id: str = request.state.request_id
+        headers = {name: value for name, value in request.headers.items() if name in self._forward}
+        headers["x-request-id"] = request_id
+        upstream: UpstreamClient = request.state.upstream
+        upstream = upstream.with_headers(headers)
+        snapshots: SnapshotFetcher = request.state.snapshots
+        return Context(
+            upstream=upstream,
+            snapshots=snapshots.loader(upstream),
+            max_page_size=self._max_page_size,
+            request_id=request_id,
+        )
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            reason = "not valid UTF-8" if "UTF-8" in str(exc) else "not valid JSON"
+            raise HTTPException(400, f"The request body is {reason}.") from exc
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            async with asyncio.timeout(self._operation_timeout):
+                return await super().execute_single(*args, **kwargs)
+        except TimeoutError:
+            logger.warning("operation timed out after %ss", self._operation_timeout)
+            message = f"The operation did not finish within {self._operation_timeout:g} seconds."
+            error = GraphQLError(message, extensions={"code": "UPSTREAM_TIMEOUT"})
+            return ExecutionResult(data=None, errors=[error])
+
+
+def _error_response(error: HTTPException) -> Response:
+    code = _CODES.get(error.status_code, "BAD_REQUEST")
+    headers = {"Allow": "POST"} if error.status_code == 405 else None
+    return JSONResponse(
+        {"errors": [{"message": error.reason, "extensions": {"code": code}}]},
+        status_code=error.status_code,
+        headers=headers,
+    )
