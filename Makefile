@@ -9,6 +9,9 @@ UPSTREAM ?=
 # Apollo's composition and gateway (Node), for tests/federation; skipped without npm.
 FEDERATION := tests/federation
 NODE_INSTALLED := $(FEDERATION)/node_modules/.installed
+# graphql-http's GraphQL-over-HTTP audits (Node), for tests/http_audit; skipped without npm.
+HTTP_AUDIT := tests/http_audit
+HTTP_AUDIT_INSTALLED := $(HTTP_AUDIT)/node_modules/.installed
 NPM := $(shell command -v npm 2>/dev/null)
 
 .PHONY: install demo serve simulator test lint schema clean bench bench-profile
@@ -24,6 +27,10 @@ $(NODE_INSTALLED): $(FEDERATION)/package.json $(FEDERATION)/package-lock.json
 	npm ci --prefix $(FEDERATION) --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(HTTP_AUDIT_INSTALLED): $(HTTP_AUDIT)/package.json $(HTTP_AUDIT)/package-lock.json
+	npm ci --prefix $(HTTP_AUDIT) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: $(INSTALLED)  ## the gateway in front of the bundled simulator
 	$(BIN)/pieces-gateway demo
 
@@ -33,7 +40,7 @@ serve: $(INSTALLED)  ## the gateway in front of a Pieces OS: make serve UPSTREAM
 simulator: $(INSTALLED)
 	$(BIN)/pieces-gateway simulator
 
-test: $(INSTALLED) $(if $(NPM),$(NODE_INSTALLED))
+test: $(INSTALLED) $(if $(NPM),$(NODE_INSTALLED) $(HTTP_AUDIT_INSTALLED))
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -46,7 +53,7 @@ schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
 	$(BIN)/pieces-gateway schema > schema/schema.graphql
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FEDERATION)/node_modules $(HTTP_AUDIT)/node_modules
 
 # Loopback benchmark, ~2 minutes (BENCH_SECONDS per row, default 10): see bench/README.md.
 # Installs wrk with apt-get when it is missing and we are root; else a Python load generator.

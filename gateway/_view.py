@@ -5,6 +5,10 @@ over GET, no batching unless enabled) this view
 * answers every refused request with a JSON error carrying a code, and the
   status the GraphQL-over-HTTP spec asks for (405, 413, 415, ...);
 * reads and writes JSON with orjson (also refusing invalid UTF-8 with a 400);
+* answers in `application/graphql-response+json` to a client that asks for it,
+  with a 400 and no `data` for a request error (a document that does not
+  parse or validate, a variable that does not coerce); `application/json`
+  clients keep a 200 for every GraphQL response;
 * gives each operation one deadline;
 * builds each request's Context: its upstream view (request id and forwarded
   headers) and its snapshot DataLoader.
@@ -24,9 +28,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.types.execution import ExecutionResult
 
 from gateway._loaders import SnapshotFetcher
+from gateway._media_types import GRAPHQL_RESPONSE_JSON, negotiate
 from gateway._settings import Settings
 from gateway._upstream import UpstreamClient
 from schema import Context, build_schema
@@ -51,6 +57,8 @@ _HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+
+_TIMEOUT = "UPSTREAM_TIMEOUT"
 
 _CODES = {
     400: "BAD_REQUEST",
@@ -89,8 +97,38 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             response = await self.run(request)
         except HTTPException as exc:
-            response = _error_response(_refine(exc, request.method))
+            media_type = negotiate(request.headers.get("accept"))
+            response = _error_response(_refine(exc, request.method), media_type)
         await response(scope, receive, send)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # Read back by create_response, which is not given the request.
+        sub_response.media_type = negotiate(request.headers.get("accept"))
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if negotiate(request.headers.get("accept")) == GRAPHQL_RESPONSE_JSON and _is_request_error(
+            result
+        ):
+            # A request error never began executing: the spec says no `data` at all.
+            del response["data"]
+        return response
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -125,15 +163,29 @@ class GraphQLView(GraphQL[Context, None]):
         except TimeoutError:
             logger.warning("operation timed out after %ss", self._operation_timeout)
             message = f"The operation did not finish within {self._operation_timeout:g} seconds."
-            error = GraphQLError(message, extensions={"code": "UPSTREAM_TIMEOUT"})
+            error = GraphQLError(message, extensions={"code": _TIMEOUT})
             return ExecutionResult(data=None, errors=[error])
 
 
-def _error_response(error: HTTPException) -> Response:
+def _is_request_error(result: ExecutionResult) -> bool:
+    # Field errors have a path; errors of the document or its variables do not.
+    # The operation deadline is path-less too, but strikes during execution.
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(
+            error.path is None and (error.extensions or {}).get("code") != _TIMEOUT
+            for error in result.errors or ()
+        )
+    )
+
+
+def _error_response(error: HTTPException, media_type: str) -> Response:
     code = _CODES.get(error.status_code, "BAD_REQUEST")
     headers = {"Allow": "POST"} if error.status_code == 405 else None
     return JSONResponse(
         {"errors": [{"message": error.reason, "extensions": {"code": code}}]},
         status_code=error.status_code,
         headers=headers,
+        media_type=media_type,
     )

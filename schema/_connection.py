@@ -54,7 +54,9 @@ def _position_after(cursor: str, ids: list[str]) -> int:
         return position
 
 
-@strawberry.type(description="Where a page stands in the whole listing (Relay).")
+@strawberry.federation.type(
+    description="Where a page stands in the whole listing (Relay).", shareable=True
+)
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool

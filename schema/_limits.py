@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from graphql import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 __all__ = ["DEFAULT_OPTIONS", "SchemaOptions", "limit_extensions"]
 
@@ -53,15 +54,22 @@ class _NoEmptySelectionSets(SchemaExtension):
 
 
 def limit_extensions(options: SchemaOptions) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories (one instance per operation, as Strawberry expects)."""
-    extensions: list[Callable[[], SchemaExtension]] = [
+    """Extension factories (one instance per operation, as Strawberry expects).
+
+    The limit rules are built once here, not per operation as the limiter
+    extensions would: the validation cache keys on the rule classes, and new
+    classes per operation would make every lookup a miss.
+    """
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(options.max_depth, should_ignore=None),
+        alias_rule(options.max_aliases),
+    ]
+    if not options.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return [
         _NoEmptySelectionSets,
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
         lambda: ParserCache(maxsize=_DOCUMENT_CACHE_SIZE),
-        lambda: QueryDepthLimiter(max_depth=options.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=options.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE),
     ]
-    if not options.introspection:
-        extensions.append(DisableIntrospection)
-    return extensions

@@ -45,9 +45,7 @@ def selection(model: str, values: list[dict[str, Any]]) -> str:
 def strip_nulls(value: Any) -> Any:
     """`value` without nulls (and the `__typename`s `selection` may ask for)."""
     if isinstance(value, dict):
-        return {
-            k: strip_nulls(v) for k, v in value.items() if v is not None and k != "__typename"
-        }
+        return {k: strip_nulls(v) for k, v in value.items() if v is not None and k != "__typename"}
     if isinstance(value, list):
         return [strip_nulls(v) for v in value]
     return value

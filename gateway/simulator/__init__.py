@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._app import create_simulator
+from ._faults import Faults
 from ._seed import generate_events
 
-__all__ = ["create_simulator", "generate_events"]
+__all__ = ["Faults", "create_simulator", "generate_events"]

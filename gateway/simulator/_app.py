@@ -6,6 +6,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ._faults import FaultInjection, Faults, fault_routes
 from ._routes import InvalidRequest, invalid_request, routes, unknown_event
 from ._seed import generate_events
 from ._store import Store, UnknownEvent
@@ -32,12 +33,14 @@ def create_simulator(*, events: int = 50, seed: int = 0, batch_endpoint: bool = 
     """An in-memory Pieces OS answering the WorkstreamEvent endpoints.
 
     `batch_endpoint=False` imitates an older Pieces OS without
-    `POST /workstream_events/batch/fetch`, which then answers 404.
+    `POST /workstream_events/batch/fetch`, which then answers 404. Faults can
+    be injected through `app.state.faults` (see `_faults`).
     """
     app = Starlette(
-        routes=routes(batch_endpoint=batch_endpoint),
+        routes=[*fault_routes(), *routes(batch_endpoint=batch_endpoint)],
         exception_handlers={InvalidRequest: invalid_request, UnknownEvent: unknown_event},
-        middleware=[Middleware(_RawPathRouting)],
+        middleware=[Middleware(FaultInjection), Middleware(_RawPathRouting)],
     )
     app.state.store = Store(generate_events(events, seed))
+    app.state.faults = Faults()
     return app

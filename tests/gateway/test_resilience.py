@@ -1,0 +1,223 @@
+"""Upstream faults: each becomes its code, reads retry, the breaker opens and recovers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
+
+from gateway import Settings, create_app
+from gateway._upstream import _retry_after
+from gateway.simulator import Faults
+from tests.conftest import UPSTREAM, GraphQLClient
+from tests.recording import Recorder
+from tests.serving import free_port, serve
+
+READ = "query($id: ID!) { workstreamEvent(id: $id) { id } }"
+TAG = """mutation($id: ID!) {
+  workstreamEventAssociateTag(workstreamEvent: $id, tag: "t") { __typename }
+}"""
+
+
+@pytest.fixture
+def faults(simulator: Starlette) -> Faults:
+    injected: Faults = simulator.state.faults
+    return injected
+
+
+@pytest.fixture
+def event_id(events: dict[str, Any]) -> str:
+    return next(iter(events))
+
+
+async def _gateway(upstream: Recorder, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        Settings(**{"upstream": UPSTREAM, **settings}), transport=httpx.ASGITransport(upstream)
+    )
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
+            yield http
+
+
+@pytest.fixture
+async def fragile(upstream: Recorder) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway whose breaker opens after 3 failures, for half a second."""
+    async for http in _gateway(
+        upstream, breaker_threshold=3, breaker_cooldown=0.5, upstream_retries=0
+    ):
+        yield http
+
+
+def _code(result: dict[str, Any]) -> str:
+    return str(result["errors"][0]["extensions"]["code"])
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        ({"status": 500}, "UPSTREAM_ERROR"),
+        ({"status": 400}, "UPSTREAM_ERROR"),
+        ({"garbage": True}, "UPSTREAM_BAD_RESPONSE"),
+        ({"drop": True}, "UPSTREAM_UNAVAILABLE"),
+    ],
+    ids=["500", "400", "garbage", "drop"],
+)
+async def test_each_fault_has_its_code(
+    gql: GraphQLClient, faults: Faults, event_id: str, fault: dict[str, Any], code: str
+) -> None:
+    for name, value in fault.items():
+        setattr(faults, name, value)
+    result = await gql(READ, {"id": event_id})
+    assert result["data"] == {"workstreamEvent": None}
+    assert _code(result) == code
+
+
+async def test_a_slow_upstream_answers_within_the_timeout(
+    upstream: Recorder, faults: Faults, event_id: str
+) -> None:
+    faults.delay = 30
+    async for http in _gateway(upstream, upstream_timeout=0.3):
+        async with asyncio.timeout(10):  # a hang fails the test instead of stalling the suite
+            response = await http.post(
+                "/graphql", json={"query": READ, "variables": {"id": event_id}}
+            )
+    assert _code(response.json()) == "UPSTREAM_TIMEOUT"
+
+
+async def test_reads_are_retried_through_passing_failures(
+    gql: GraphQLClient, upstream: Recorder, faults: Faults, event_id: str
+) -> None:
+    faults.status, faults.count = 503, 2
+    result = await gql(READ, {"id": event_id})
+    assert result == {"data": {"workstreamEvent": {"id": event_id}}}
+    assert len(upstream.requests) == 3
+
+
+async def test_a_retry_after_is_honoured_and_retried(
+    gql: GraphQLClient, upstream: Recorder, faults: Faults, event_id: str
+) -> None:
+    faults.status, faults.retry_after, faults.count = 503, 0.05, 1
+    result = await gql(READ, {"id": event_id})
+    assert "errors" not in result
+    assert len(upstream.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("3", 3.0), ("0.5", 0.5), ("-2", 0.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None)],
+)
+def test_retry_after_reads_seconds_and_dates(header: str, seconds: float | None) -> None:
+    assert _retry_after(header) == seconds
+
+
+async def test_mutations_are_never_retried(
+    gql: GraphQLClient, upstream: Recorder, faults: Faults, event_id: str
+) -> None:
+    faults.status, faults.count = 503, 1
+    result = await gql(TAG, {"id": event_id})
+    assert _code(result) == "UPSTREAM_ERROR"
+    assert len(upstream.requests) == 1
+
+
+async def test_the_breaker_opens_fails_fast_and_recovers(
+    fragile: httpx.AsyncClient, upstream: Recorder, faults: Faults, event_id: str
+) -> None:
+    async def read() -> dict[str, Any]:
+        response = await fragile.post(
+            "/graphql", json={"query": READ, "variables": {"id": event_id}}
+        )
+        return dict(response.json())
+
+    assert (await fragile.get("/readyz")).status_code == 200
+    faults.drop = True
+    for _ in range(3):
+        assert _code(await read()) == "UPSTREAM_UNAVAILABLE"
+    upstream.clear()
+    opened = await read()
+    assert _code(opened) == "UPSTREAM_UNAVAILABLE"
+    assert "few seconds" in opened["errors"][0]["message"]
+    assert upstream.requests == []  # failed fast: Pieces OS was not asked
+    readyz = await fragile.get("/readyz")
+    assert (readyz.status_code, readyz.json()["breaker"]) == (503, "opened")
+
+    faults.clear()
+    await asyncio.sleep(0.6)  # the cool-down
+    assert await read() == {"data": {"workstreamEvent": {"id": event_id}}}
+    readyz = await fragile.get("/readyz")
+    assert (readyz.status_code, readyz.json()["breaker"]) == (200, "closed")
+
+
+async def test_ordinary_upstream_errors_do_not_open_the_breaker(
+    fragile: httpx.AsyncClient, upstream: Recorder
+) -> None:
+    for _ in range(5):
+        response = await fragile.post("/graphql", json={"query": READ, "variables": {"id": "nope"}})
+        assert _code(response.json()) == "NOT_FOUND"
+    assert (await fragile.get("/readyz")).json()["breaker"] == "closed"
+
+
+async def _network_gateway(base_url: str, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway reaching its upstream over real loopback connections."""
+    app = create_app(Settings(**{"upstream": base_url, **settings}))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
+            yield http
+
+
+async def test_overload_waits_a_bounded_time_then_says_busy(
+    simulator: Starlette, faults: Faults, event_id: str
+) -> None:
+    faults.delay = 0.5
+    with serve(simulator) as base_url:
+        async for http in _network_gateway(
+            base_url, upstream_max_connections=1, upstream_queue_timeout=0.1, upstream_retries=0
+        ):
+            responses = await asyncio.gather(
+                *(
+                    http.post("/graphql", json={"query": READ, "variables": {"id": event_id}})
+                    for _ in range(4)
+                )
+            )
+    codes = sorted(
+        r.json()["errors"][0]["extensions"]["code"] if "errors" in r.json() else "OK"
+        for r in responses
+    )
+    assert all(r.status_code == 200 for r in responses)
+    assert "UPSTREAM_BUSY" in codes
+
+
+async def test_without_the_batch_endpoint_reads_still_work(
+    gql: GraphQLClient, faults: Faults, events: dict[str, Any]
+) -> None:
+    faults.no_batch = True
+    ids = list(events)[:3]
+    result = await gql("query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }", {"ids": ids})
+    assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
+
+
+async def test_a_restarted_pieces_os_is_back_in_use_without_restarting_the_gateway(
+    simulator: Starlette, event_id: str
+) -> None:
+    port = free_port()
+    async for http in _network_gateway(
+        f"http://127.0.0.1:{port}", breaker_threshold=2, breaker_cooldown=0.3
+    ):
+        request = {"query": READ, "variables": {"id": event_id}}
+        # Nothing listens yet: refused, then the breaker opens.
+        assert _code((await http.post("/graphql", json=request)).json()) == "UPSTREAM_UNAVAILABLE"
+        assert (await http.get("/readyz")).status_code == 503
+        for _ in range(2):  # up, down, up again
+            with serve(simulator, port):
+                await asyncio.sleep(0.4)  # the cool-down
+                answer = (await http.post("/graphql", json=request)).json()
+                assert answer == {"data": {"workstreamEvent": {"id": event_id}}}
+                assert (await http.get("/readyz")).status_code == 200
+            gone = (await http.post("/graphql", json=request)).json()
+            assert _code(gone) == "UPSTREAM_UNAVAILABLE"
