@@ -13,6 +13,10 @@ NODE_INSTALLED := $(FEDERATION)/node_modules/.installed
 HTTP_AUDIT := tests/http_audit
 HTTP_AUDIT_INSTALLED := $(HTTP_AUDIT)/node_modules/.installed
 NPM := $(shell command -v npm 2>/dev/null)
+# GraphiQL's browser bundles, served by the gateway itself; without npm its page uses a CDN.
+GRAPHIQL := gateway/graphiql
+GRAPHIQL_ASSETS := $(GRAPHIQL)/node_modules/.vendored
+ASSETS := $(if $(NPM),$(GRAPHIQL_ASSETS))
 
 .PHONY: install demo serve simulator test lint schema clean bench bench-profile
 
@@ -21,7 +25,12 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(ASSETS)
+
+$(GRAPHIQL_ASSETS): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json $(GRAPHIQL)/vendor.mjs
+	npm ci --prefix $(GRAPHIQL) --ignore-scripts --no-audit --no-fund --loglevel=error
+	node $(GRAPHIQL)/vendor.mjs
+	touch $@
 
 $(NODE_INSTALLED): $(FEDERATION)/package.json $(FEDERATION)/package-lock.json
 	npm ci --prefix $(FEDERATION) --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -31,16 +40,16 @@ $(HTTP_AUDIT_INSTALLED): $(HTTP_AUDIT)/package.json $(HTTP_AUDIT)/package-lock.j
 	npm ci --prefix $(HTTP_AUDIT) --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(INSTALLED)  ## the gateway in front of the bundled simulator
+demo: $(INSTALLED) $(ASSETS)  ## the gateway in front of the bundled simulator
 	$(BIN)/pieces-gateway demo
 
-serve: $(INSTALLED)  ## the gateway in front of a Pieces OS: make serve UPSTREAM=http://127.0.0.1:39300
+serve: $(INSTALLED) $(ASSETS)  ## the gateway in front of a Pieces OS: make serve UPSTREAM=http://127.0.0.1:39300
 	$(BIN)/pieces-gateway serve $(if $(UPSTREAM),--upstream $(UPSTREAM))
 
 simulator: $(INSTALLED)
 	$(BIN)/pieces-gateway simulator
 
-test: $(INSTALLED) $(if $(NPM),$(NODE_INSTALLED) $(HTTP_AUDIT_INSTALLED))
+test: $(INSTALLED) $(ASSETS) $(if $(NPM),$(NODE_INSTALLED) $(HTTP_AUDIT_INSTALLED))
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -53,7 +62,8 @@ schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
 	$(BIN)/pieces-gateway schema > schema/schema.graphql
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FEDERATION)/node_modules $(HTTP_AUDIT)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FEDERATION)/node_modules $(HTTP_AUDIT)/node_modules \
+		$(GRAPHIQL)/node_modules gateway/static/graphiql
 
 # Loopback benchmark, ~2 minutes (BENCH_SECONDS per row, default 10): see bench/README.md.
 # Installs wrk with apt-get when it is missing and we are root; else a Python load generator.

@@ -26,11 +26,14 @@ def free_port() -> int:
 class Service:
     """A subprocess that is ready once `ready_url` answers 200; its output goes to `log`."""
 
-    def __init__(self, name: str, argv: Sequence[str], ready_url: str, log: Path) -> None:
+    def __init__(
+        self, name: str, argv: Sequence[str], ready_url: str, log: Path, *, cwd: Path | None = None
+    ) -> None:
         self.name = name
         self._argv = list(argv)
         self._ready_url = ready_url
         self.log = log
+        self._cwd = cwd
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -41,7 +44,11 @@ class Service:
     def __enter__(self) -> Service:
         with self.log.open("wb") as out:
             self._process = subprocess.Popen(
-                self._argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self._argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self._cwd,
             )
         try:
             self._wait_ready(timeout=60.0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from bench import _peer
 from bench._processes import Service, free_port
 from bench._workloads import (
     SMALL_SELECTION,
@@ -22,6 +23,7 @@ from bench._workloads import (
     full_selection,
     graphql,
     many,
+    mesh,
     ordinary,
 )
 
@@ -39,9 +41,19 @@ class Session:
     simulator_url: str
     gateway_url: str
     workloads: list[Workload]
+    mesh: Service | None = None
+    mesh_url: str = ""
 
     def base_url(self, workload: Workload) -> str:
+        if workload.target == "mesh":
+            return self.mesh_url
         return self.simulator_url if workload.target == "simulator" else self.gateway_url
+
+    def server(self, workload: Workload) -> Service:
+        """The process whose memory a row reports: Mesh on its rows, else the gateway."""
+        if workload.target == "mesh" and self.mesh is not None:
+            return self.mesh
+        return self.gateway
 
     def check(self, workload: Workload) -> None:
         """One request of `workload` answers 200 with data and no errors, or raise."""
@@ -84,8 +96,11 @@ def _events(simulator_url: str) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def session(*, events: int, many_ids: tuple[int, ...]) -> Iterator[Session]:
-    """Start both services (stopped by pid on the way out) and build the workloads."""
+def session(*, events: int, many_ids: tuple[int, ...], peer: bool = False) -> Iterator[Session]:
+    """Start the services (stopped by pid on the way out) and build the workloads.
+
+    With `peer`, GraphQL Mesh too, with its own small and full selection rows.
+    """
     exe = _executable()
     sim_port, gw_port = free_port(), free_port()
     simulator_url = f"http://127.0.0.1:{sim_port}"
@@ -104,14 +119,26 @@ def session(*, events: int, many_ids: tuple[int, ...]) -> Iterator[Session]:
             f"{gateway_url}/readyz",
             logs / "gateway.log",
         )
-        with simulator, gateway:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(simulator)
+            stack.enter_context(gateway)
             typical = ordinary(_events(simulator_url))
             ids = [event["id"] for event in typical]
             ring = ids[:_RING]
+            full = full_selection(typical[:_RING])
             workloads = [
                 direct(ring),
-                graphql("GraphQL small selection", SMALL_SELECTION, ring),
-                graphql("GraphQL full selection", full_selection(typical[:_RING]), ring),
-                *(many(ids, n) for n in many_ids),
+                graphql("GraphQL small selection", SMALL_SELECTION, ring, pair="small"),
+                graphql("GraphQL full selection", full, ring, pair="full"),
             ]
-            yield Session(simulator, gateway, simulator_url, gateway_url, workloads)
+            s = Session(simulator, gateway, simulator_url, gateway_url, workloads)
+            if peer:
+                s.mesh, s.mesh_url = _peer.mesh_service(simulator_url, logs)
+                stack.enter_context(s.mesh)
+                full = full_selection(typical[:_RING], keys_as_is=True)
+                workloads += [
+                    mesh("GraphQL Mesh small selection", SMALL_SELECTION, ring, pair="small"),
+                    mesh("GraphQL Mesh full selection", full, ring, pair="full"),
+                ]
+            workloads += [many(ids, n) for n in many_ids]
+            yield s

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +25,7 @@ __all__ = [
     "full_selection",
     "graphql",
     "many",
+    "mesh",
     "ordinary",
     "selection",
 ]
@@ -34,6 +35,12 @@ SMALL_SELECTION = (
     "{ id readable created { value } application { name platform } score { manual automatic } }"
 )
 _ONE = "query One($id: ID!) { workstreamEvent(id: $id) %s }"
+# GraphQL Mesh names the field after the OpenAPI operationId, the argument after the path
+# parameter, and keeps the JSON keys as field names.
+_MESH_ONE = (
+    "query One($id: String!) "
+    "{ workstreamEventsSpecificWorkstreamEventSnapshot(workstream_event: $id) %s }"
+)
 _MANY = "query Many($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }"
 
 
@@ -47,10 +54,11 @@ class Request:
 @dataclass(frozen=True)
 class Workload:
     name: str
-    target: str  # "simulator" or "gateway": which service the requests go to
+    target: str  # "simulator", "gateway" or "mesh": which service the requests go to
     requests: tuple[Request, ...]
     graphql: bool = False  # count a 200 answer with `errors` as an error
     ids_per_op: int = 1
+    pair: str = ""  # the gateway's and Mesh's workloads for the same selection share it
 
 
 def _target(kind: str) -> str:
@@ -61,8 +69,15 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def selection(model: str, values: Sequence[dict[str, Any]]) -> str:
-    """A selection set naming every field that any of `values` has (after tests/contract_walk)."""
+def selection(
+    model: str,
+    values: Sequence[dict[str, Any]],
+    name: Callable[[str], str] = to_camel_case,
+) -> str:
+    """A selection set naming every field that any of `values` has (after tests/contract_walk).
+
+    `name` turns a JSON key into the field's name: camelCase for the gateway, as is for Mesh.
+    """
     parts = []
     for key, kind, _ in MODELS[model]:
         present = [v[key] for v in values if v.get(key) is not None]
@@ -71,9 +86,9 @@ def selection(model: str, values: Sequence[dict[str, Any]]) -> str:
         target = _target(kind)
         if target in MODELS and not kind.startswith("{"):
             nested = [item for value in present for item in _items(value)]
-            parts.append(f"{to_camel_case(key)} {selection(target, nested)}")
+            parts.append(f"{name(key)} {selection(target, nested, name)}")
         else:
-            parts.append(to_camel_case(key))
+            parts.append(name(key))
     return "{ " + " ".join(parts) + " }"
 
 
@@ -98,14 +113,21 @@ def _post(query: str, variables: dict[str, Any]) -> Request:
     return Request("POST", "/graphql", body.encode())
 
 
-def graphql(name: str, fields: str, ids: Sequence[str]) -> Workload:
+def graphql(name: str, fields: str, ids: Sequence[str], pair: str = "") -> Workload:
     query = _ONE % fields
     requests = tuple(_post(query, {"id": i}) for i in ids)
-    return Workload(name, "gateway", requests, graphql=True)
+    return Workload(name, "gateway", requests, graphql=True, pair=pair)
 
 
-def full_selection(events: Sequence[dict[str, Any]]) -> str:
-    return selection(ROOT, events)
+def mesh(name: str, fields: str, ids: Sequence[str], pair: str) -> Workload:
+    """The same read through GraphQL Mesh (hive-gateway over bench.openapi's document)."""
+    query = _MESH_ONE % fields
+    requests = tuple(_post(query, {"id": i}) for i in ids)
+    return Workload(name, "mesh", requests, graphql=True, pair=pair)
+
+
+def full_selection(events: Sequence[dict[str, Any]], *, keys_as_is: bool = False) -> str:
+    return selection(ROOT, events, str if keys_as_is else to_camel_case)
 
 
 def many(ids: Sequence[str], per_op: int, variants: int = 4) -> Workload:

@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, probes at /healthz and /readyz."""
+"""The ASGI application: GraphQL at /graphql, probes at /healthz and /readyz, GraphiQL's bundles."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
+from gateway._graphiql import ASSETS_PATH, LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
 from gateway._middleware import BodySizeLimit, RequestId
 from gateway._resilience import Resilience
@@ -92,12 +93,16 @@ def create_app(
             )
             yield {"upstream": upstream, "snapshots": snapshots}
 
+    graphiql = LocalGraphiQL.find() if settings.serves_graphiql else None
+    routes: list[BaseRoute] = [
+        Route("/graphql", GraphQLView(settings, graphiql=graphiql)),
+        Route("/healthz", _healthz),
+        Route("/readyz", _readyz),
+    ]
+    if graphiql is not None:
+        routes.append(Mount(ASSETS_PATH, graphiql.assets(), name="graphiql"))
     return Starlette(
-        routes=[
-            Route("/graphql", GraphQLView(settings)),
-            Route("/healthz", _healthz),
-            Route("/readyz", _readyz),
-        ],
+        routes=routes,
         middleware=_middleware(settings),
         lifespan=lifespan,
     )

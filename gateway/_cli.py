@@ -1,12 +1,21 @@
-"""The `pieces-gateway` command line."""
+"""The `pieces-gateway` command line.
+
+`serve` and `demo` take one flag per setting, made from the `Settings` fields
+themselves, so the flags, the environment variables and the README's table
+cannot drift apart. A flag that is given wins over the environment.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+import os
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
 
+import click
 import httpx
-import typer
 import uvicorn
 from pydantic import ValidationError
 
@@ -14,31 +23,162 @@ from gateway._app import create_app
 from gateway._settings import Settings
 from schema import print_sdl
 
-__all__ = ["main"]
+__all__ = ["main", "settings_options"]
 
-app = typer.Typer(
-    help="A typed GraphQL gateway in front of the Pieces OS REST API.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+_ENV_PREFIX = "PIECES_GATEWAY_"
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _click_type(annotation: Any) -> tuple[Any, bool]:
+    """(click type, multiple) for a Settings field's annotation."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _click_type(typing.get_args(annotation)[0])
+    if origin is tuple:
+        return str, True
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = (a for a in typing.get_args(annotation) if a is not type(None))
+        return _click_type(inner)
+    if annotation in (int, float, bool):
+        return annotation, False
+    return str, False
+
+
+def settings_options(*, exclude: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Any]:
+    """Click options for every setting but `exclude`, each defaulting to 'not given'."""
+
+    def decorate(command: Callable[..., Any]) -> Any:
+        for name, field in reversed(Settings.model_fields.items()):
+            if name in exclude:
+                continue
+            kind, multiple = _click_type(field.annotation)
+            default = field.default
+            shown = ",".join(default) if isinstance(default, tuple) else default
+            help_text = (
+                f"{field.description} [default: {shown!s}; env: {_ENV_PREFIX}{name.upper()}]"
+            )
+            if kind is bool:
+                flag = _flag(name)
+                option = click.option(f"{flag}/--no-{flag[2:]}", name, default=None, help=help_text)
+            else:
+                option = click.option(
+                    _flag(name), name, type=kind, multiple=multiple, default=None, help=help_text
+                )
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def _settings(given: dict[str, Any]) -> Settings:
+    """Settings from the flags that were given, the environment for the rest."""
+    chosen = {name: value for name, value in given.items() if value not in (None, ())}
+    try:
+        return Settings(**chosen)
+    except ValidationError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _run(app: Any, settings: Settings, **uvicorn_options: Any) -> None:
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,  # one log line per operation comes from the gateway itself
+        proxy_headers=False,
+        timeout_graceful_shutdown=settings.shutdown_grace,
+        **uvicorn_options,
+    )
+
+
+def app_from_environment() -> Any:
+    """The app of one worker process, when `serve --workers N` starts several."""
+    return create_app(Settings())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def cli() -> None:
+    """A typed GraphQL gateway in front of the Pieces OS REST API."""
+
+
+@cli.command()
+@settings_options()
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes (each with its own upstream pool and caches).",
 )
+def serve(workers: int, **given: Any) -> None:
+    """Serve the gateway in front of a Pieces OS."""
+    settings = _settings(given)
+    if workers == 1:
+        _run(create_app(settings), settings)
+        return
+    # Worker processes rebuild the settings from the environment: hand them
+    # the flags given here that way.
+    for name, value in given.items():
+        if value not in (None, ()):
+            text = ",".join(value) if isinstance(value, tuple) else str(value)
+            os.environ[f"{_ENV_PREFIX}{name.upper()}"] = text
+    _run("gateway._cli:app_from_environment", settings, factory=True, workers=workers)
 
 
-def _option(help: str, setting: str) -> Any:
-    return typer.Option(help=help, envvar=f"PIECES_GATEWAY_{setting}", show_envvar=True)
+@cli.command()
+@settings_options(exclude=("upstream",))
+@click.option(
+    "--events",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Events to seed the simulator with.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the simulator's events."
+)
+def demo(events: int, seed: int, **given: Any) -> None:
+    """Serve the gateway in front of an in-process Pieces OS simulator."""
+    from gateway.simulator import create_simulator
+
+    settings = _settings(given)
+    simulator = create_simulator(events=events, seed=seed)
+    gateway = create_app(settings, transport=httpx.ASGITransport(simulator))
+    first_id = next(iter(simulator.state.store.events), "<no events>")
+    click.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql\n")
+    click.echo(_EXAMPLE.format(event_id=first_id))
+    _run(gateway, settings)
 
 
-Host = Annotated[str | None, _option("Interface to listen on. [default: 127.0.0.1]", "HOST")]
-Port = Annotated[int | None, _option("Port to listen on. [default: 8000]", "PORT")]
-Upstream = Annotated[
-    str | None,
-    _option("Pieces OS base URL. [default: http://127.0.0.1:39300]", "UPSTREAM"),
-]
-UpstreamTimeout = Annotated[
-    float | None,
-    _option("Seconds one upstream call may take, in all. [default: 10]", "UPSTREAM_TIMEOUT"),
-]
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=int, default=39300, show_default=True, help="Port to listen on.")
+@click.option(
+    "--events",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Events to seed it with.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the generated events."
+)
+def simulator(host: str, port: int, events: int, seed: int) -> None:
+    """Serve the bundled Pieces OS simulator (the WorkstreamEvent API, in memory)."""
+    from gateway.simulator import create_simulator
+
+    uvicorn.run(create_simulator(events=events, seed=seed), host=host, port=port, log_level="info")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the schema (the subgraph SDL)."""
+    click.echo(print_sdl(), nl=False)
+
 
 _EXAMPLE = """\
 Try this query in GraphiQL:
@@ -54,71 +194,8 @@ Try this query in GraphiQL:
 """
 
 
-def _settings(**given: Any) -> Settings:
-    """Settings from the flags that were given, the environment for the rest."""
-    try:
-        return Settings(**{name: value for name, value in given.items() if value is not None})
-    except ValidationError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
-def _serve(asgi_app: Any, host: str, port: int) -> None:
-    uvicorn.run(asgi_app, host=host, port=port, log_level="info", proxy_headers=False)
-
-
-@app.command()
-def serve(
-    host: Host = None,
-    port: Port = None,
-    upstream: Upstream = None,
-    upstream_timeout: UpstreamTimeout = None,
-) -> None:
-    """Serve the gateway in front of a Pieces OS."""
-    settings = _settings(host=host, port=port, upstream=upstream, upstream_timeout=upstream_timeout)
-    _serve(create_app(settings), settings.host, settings.port)
-
-
-@app.command()
-def demo(
-    host: Host = None,
-    port: Port = None,
-    upstream_timeout: UpstreamTimeout = None,
-    events: Annotated[int, typer.Option(help="Events to seed the simulator with.")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of the simulator's events.")] = 0,
-) -> None:
-    """Serve the gateway in front of an in-process Pieces OS simulator."""
-    from gateway.simulator import create_simulator
-
-    settings = _settings(host=host, port=port, upstream_timeout=upstream_timeout)
-    simulator = create_simulator(events=events, seed=seed)
-    gateway = create_app(settings, transport=httpx.ASGITransport(simulator))
-    first_id = next(iter(simulator.state.store.events), "<no events>")
-    typer.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql\n")
-    typer.echo(_EXAMPLE.format(event_id=first_id))
-    _serve(gateway, settings.host, settings.port)
-
-
-@app.command()
-def simulator(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 39300,
-    events: Annotated[int, typer.Option(help="Events to seed it with.")] = 50,
-    seed: Annotated[int, typer.Option(help="Seed of the generated events.")] = 0,
-) -> None:
-    """Serve the bundled Pieces OS simulator (the WorkstreamEvent API, in memory)."""
-    from gateway.simulator import create_simulator
-
-    _serve(create_simulator(events=events, seed=seed), host, port)
-
-
-@app.command()
-def schema() -> None:
-    """Print the schema (SDL)."""
-    typer.echo(print_sdl(), nl=False)
-
-
 def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app()
+    cli()

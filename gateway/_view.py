@@ -24,13 +24,14 @@ import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types.execution import ExecutionResult
 
+from gateway._graphiql import LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
 from gateway._media_types import GRAPHQL_RESPONSE_JSON, negotiate
 from gateway._settings import Settings
@@ -80,7 +81,7 @@ def _refine(error: HTTPException, method: str) -> HTTPException:
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, graphiql: LocalGraphiQL | None = None) -> None:
         super().__init__(
             build_schema(settings.schema_options),
             graphql_ide="graphiql" if settings.serves_graphiql else None,
@@ -88,6 +89,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._max_page_size = settings.max_page_size
         self._operation_timeout = settings.operation_timeout
         self._forward = frozenset(h.lower() for h in settings.forward_headers) - _HOP_BY_HOP
+        self._graphiql = graphiql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,6 +102,12 @@ class GraphQLView(GraphQL[Context, None]):
             media_type = negotiate(request.headers.get("accept"))
             response = _error_response(_refine(exc, request.method), media_type)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page, on local bundles; Strawberry's loads them from a CDN.
+        if self._graphiql is None:
+            return await super().render_graphql_ide(request)
+        return HTMLResponse(self._graphiql.page(request.scope.get("root_path", "")))
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

@@ -13,10 +13,12 @@ from typing import Any, Final
 import strawberry
 from graphql import GraphQLError
 from strawberry.federation import Schema as FederationSchema
+from strawberry.federation.schema import FederationAny
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult, Info
 
+from schema._entity import representation_error
 from schema._error_codes import log_error, with_codes
 from schema._keys import upstream_key
 from schema._limits import DEFAULT_OPTIONS, SchemaOptions, limit_extensions
@@ -50,6 +52,15 @@ class _Schema(FederationSchema):
             request_id = getattr(kwargs.get("context_value"), "request_id", "")
             result.errors = with_codes(result.errors, request_id=request_id)
         return result
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # A bad representation is refused at its index instead of failing them all.
+        errors = [representation_error(each) for each in representations]
+        good = [each for each, error in zip(representations, errors, strict=True) if error is None]
+        resolved = iter(super().entities_resolver(info, good))
+        return [next(resolved) if error is None else FederationAny(error) for error in errors]
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -5,7 +5,8 @@ The generated `WorkstreamEvent` type (`@key(fields: "id")`) inherits from
 generated module. A router sends every representation of a plan step in one
 `_entities` call, repeats included; each one is a load on the request's
 snapshot DataLoader, so N representations of K distinct ids cost one batch
-call upstream (or K single GETs).
+call upstream (or K single GETs). A representation that names no entity, or
+not by its key alone, is null with BAD_USER_INPUT; the others still resolve.
 """
 
 from __future__ import annotations
@@ -17,8 +18,27 @@ from graphql import GraphQLResolveInfo
 from strawberry.types import Info
 
 from schema._context import Context, Json, SnapshotKey
+from schema.errors import BadUserInput
 
-__all__ = ["WorkstreamEventEntity"]
+__all__ = ["WorkstreamEventEntity", "representation_error"]
+
+_KEY = frozenset({"__typename", "id"})
+
+
+def representation_error(representation: object) -> BadUserInput | None:
+    """Why `_entities` cannot resolve `representation`, or None when it can.
+
+    Strawberry's own resolver fails the whole `_entities` field (a KeyError or
+    TypeError) on a representation of an unknown type or with other keys.
+    """
+    if (
+        not isinstance(representation, dict)
+        or representation.get("__typename") != "WorkstreamEvent"
+    ):
+        return BadUserInput("WorkstreamEvent is the only entity type.")
+    if set(representation) != _KEY or not isinstance(representation["id"], str):
+        return BadUserInput('A WorkstreamEvent representation is {__typename, id: "…"}.')
+    return None
 
 
 class WorkstreamEventEntity:

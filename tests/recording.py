@@ -16,6 +16,7 @@ class Received:
     path: str  # as sent on the wire, still percent-encoded
     query: dict[str, str]
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -42,6 +43,7 @@ class Recorder:
                 scope["raw_path"].decode("ascii"),
                 dict(parse_qsl(scope["query_string"].decode("latin-1"))),
                 body,
+                {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
             )
         )
 

@@ -13,27 +13,30 @@ from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
-from gateway._cli import app
+from gateway._cli import cli
+from gateway._settings import Settings
 
 ROOT = Path(__file__).parents[2]
 
 
 def test_schema_prints_the_committed_sdl() -> None:
-    result = CliRunner().invoke(app, ["schema"])
+    result = CliRunner().invoke(cli, ["schema"])
     assert result.exit_code == 0
     assert result.output == (ROOT / "schema" / "schema.graphql").read_text()
 
 
 def test_serve_documents_its_environment_variables() -> None:
-    result = CliRunner().invoke(app, ["serve", "--help"], terminal_width=200)
-    for variable in ("HOST", "PORT", "UPSTREAM", "UPSTREAM_TIMEOUT"):
-        assert f"PIECES_GATEWAY_{variable}" in result.output
+    result = CliRunner().invoke(cli, ["serve", "--help"], terminal_width=200)
+    flat = " ".join(result.output.split())
+    for name in Settings.model_fields:
+        assert f"--{name.replace('_', '-')}" in flat
+        assert f"PIECES_GATEWAY_{name.upper()}" in flat
 
 
 def test_a_bad_setting_is_a_usage_error() -> None:
-    result = CliRunner().invoke(app, ["serve", "--upstream-timeout", "-1"])
+    result = CliRunner().invoke(cli, ["serve", "--upstream-timeout", "-1"])
     assert result.exit_code == 2
     assert "upstream_timeout" in result.output
 
@@ -90,3 +93,96 @@ def test_demo_serves_graphql_against_the_simulator(
     assert event["id"] == match[1]
     assert event["application"]["name"]
     assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+
+
+def test_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway._cli import _settings
+
+    monkeypatch.setenv("PIECES_GATEWAY_MAX_DEPTH", "7")
+    monkeypatch.setenv("PIECES_GATEWAY_CORS_ORIGINS", "http://a.test, http://b.test")
+    from_env = _settings({})
+    assert (from_env.max_depth, from_env.cors_origins) == (7, ("http://a.test", "http://b.test"))
+    flagged = _settings({"max_depth": 9, "cors_origins": ("http://c.test",)})
+    assert (flagged.max_depth, flagged.cors_origins) == (9, ("http://c.test",))
+
+
+def _wait_until_up(url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"{url} did not come up")
+
+
+def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
+    simulator_port, gateway_port = _free_port(), _free_port()
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gateway",
+                    "simulator",
+                    "--port",
+                    str(simulator_port),
+                    "--events",
+                    "3",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        upstream = f"http://127.0.0.1:{simulator_port}"
+        deadline = time.monotonic() + 30
+        _wait_until_up(f"{upstream}/.well-known/health", deadline)
+        event_id = httpx.get(f"{upstream}/workstream_events/identifiers").json()["iterable"][0][
+            "id"
+        ]
+        httpx.put(f"{upstream}/_simulator/faults", json={"delay": 1.0})
+        gateway = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "serve",
+                "--port",
+                str(gateway_port),
+                "--upstream",
+                upstream,
+                "--shutdown-grace",
+                "10",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        processes.append(gateway)
+        _wait_until_up(f"http://127.0.0.1:{gateway_port}/healthz", deadline)
+
+        def terminate_soon() -> None:
+            time.sleep(0.3)
+            gateway.terminate()
+
+        import threading
+
+        threading.Thread(target=terminate_soon, daemon=True).start()
+        response = httpx.post(
+            f"http://127.0.0.1:{gateway_port}/graphql",
+            json={
+                "query": "query($id: ID!) { workstreamEvent(id: $id) { id } }",
+                "variables": {"id": event_id},
+            },
+            timeout=10,
+        )
+        assert response.json() == {"data": {"workstreamEvent": {"id": event_id}}}
+        # uvicorn re-raises SIGTERM once it has shut down cleanly.
+        assert gateway.wait(timeout=10) in (0, -15)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)

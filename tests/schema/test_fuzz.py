@@ -22,7 +22,7 @@ import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 from asgi_lifespan import LifespanManager
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
@@ -107,7 +107,9 @@ def post() -> Iterator[Post]:
         yield lambda query: portal.call(send, query)
 
 
-def _check(response: httpx.Response) -> dict[str, Any]:
+def _check(post: Post, operation: str) -> dict[str, Any]:
+    note(operation)
+    response = post(operation)
     assert response.status_code < 500, response.text
     assert response.headers["content-type"].startswith("application/json"), response.text
     body: dict[str, Any] = response.json()
@@ -116,23 +118,26 @@ def _check(response: httpx.Response) -> dict[str, Any]:
         code = error.get("extensions", {}).get("code")
         assert code, error
         assert code != "INTERNAL_SERVER_ERROR", error
+    # Shown by --hypothesis-show-statistics: what the examples reached.
+    codes = sorted({error["extensions"]["code"] for error in body.get("errors", [])})
+    event(f"{response.status_code} {' '.join(codes) or 'no errors'}")
     return body
 
 
 @FUZZ
 @given(query=queries(SCHEMA, custom_scalars=CUSTOM_SCALARS))
 def test_generated_queries(post: Post, query: str) -> None:
-    _check(post(query))
+    _check(post, query)
 
 
 @FUZZ
 @given(mutation=mutations(SCHEMA, custom_scalars=CUSTOM_SCALARS))
 def test_generated_mutations(post: Post, mutation: str) -> None:
-    _check(post(mutation))
+    _check(post, mutation)
 
 
 @FUZZ
 @given(query=queries(SCHEMA, custom_scalars=CUSTOM_SCALARS, mode=Mode.NEGATIVE))
 def test_invalid_queries_are_refused_with_a_code(post: Post, query: str) -> None:
-    body = _check(post(query))
+    body = _check(post, query)
     assert body.get("errors"), body

@@ -1,0 +1,245 @@
+"""Request hygiene and hostile inputs: refused cheaply, with a code, and nothing breaks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway import Settings, create_app
+from tests.conftest import UPSTREAM
+from tests.recording import Recorder
+
+ORDINARY = {"query": "{ __typename }"}
+MUTATION = (
+    'mutation { workstreamEventsDeleteSpecificWorkstreamEvent(workstreamEvent: "x") '
+    "{ __typename } }"
+)
+
+
+async def _client(upstream: Recorder, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        Settings(**{"upstream": UPSTREAM, **settings}), transport=httpx.ASGITransport(upstream)
+    )
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
+            yield http
+
+
+def _code(response: httpx.Response) -> str:
+    return str(response.json()["errors"][0]["extensions"]["code"])
+
+
+async def _still_fine(http: httpx.AsyncClient) -> None:
+    response = await http.post("/graphql", json=ORDINARY)
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_mutations_are_refused_over_get(http: httpx.AsyncClient, upstream: Recorder) -> None:
+    response = await http.get("/graphql", params={"query": MUTATION})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert _code(response) == "METHOD_NOT_ALLOWED"
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "query=%7B__typename%7D"),
+        ("text/plain", '{"query": "{ __typename }"}'),
+        ("multipart/form-data; boundary=x", '--x\r\n\r\n{"query": "{ __typename }"}\r\n--x--'),
+    ],
+)
+async def test_only_json_bodies_are_accepted(
+    http: httpx.AsyncClient, content_type: str, body: str
+) -> None:
+    response = await http.post("/graphql", content=body, headers={"content-type": content_type})
+    assert response.status_code == 415
+    assert _code(response) == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"query": ', "not valid JSON"),
+        (b'{"query": "\xff\xfe"}', "not valid UTF-8"),
+        (b'{"query": 5}', "`query` must be a string"),
+        (b'{"query": "{ __typename }", "variables": [1]}', "`variables` must be an object"),
+        (b'{"query": "{ __typename }", "extensions": "x"}', "`extensions` must be an object"),
+        (b"[]", "Batching is not enabled"),
+        (b'[{"query": "{ __typename }"}]', "Batching is not enabled"),
+    ],
+)
+async def test_malformed_requests_get_a_4xx_with_a_clear_message(
+    http: httpx.AsyncClient, body: bytes, message: str
+) -> None:
+    response = await http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert message in response.json()["errors"][0]["message"]
+    assert _code(response) == "BAD_REQUEST"
+    await _still_fine(http)
+
+
+async def test_batching_when_enabled_is_bounded(upstream: Recorder) -> None:
+    async for http in _client(upstream, batching=True, max_batch_operations=2):
+        ok = await http.post("/graphql", json=[ORDINARY, ORDINARY])
+        assert ok.json() == [{"data": {"__typename": "Query"}}] * 2
+        refused = await http.post("/graphql", json=[ORDINARY] * 3)
+        assert refused.status_code == 400
+
+
+async def test_a_body_over_the_limit_is_refused_before_parsing(http: httpx.AsyncClient) -> None:
+    huge = b'{"query": "{ __typename }", "variables": {"x": "' + b"a" * (8 * 1024 * 1024) + b'"}}'
+    response = await http.post(
+        "/graphql", content=huge, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert _code(response) == "PAYLOAD_TOO_LARGE"
+    await _still_fine(http)
+
+
+async def test_a_streamed_body_over_the_limit_is_refused(http: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ __typename }", "variables": {"x": "'
+        for _ in range(64):
+            yield b"a" * (128 * 1024)
+        yield b'"}}'
+
+    response = await http.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    await _still_fine(http)
+
+
+def _nested(depth: int) -> str:
+    # summaries -> iterable -> reference -> events -> iterable -> reference -> summaries ...
+    cycle = ["summaries", "iterable", "reference", "events", "iterable", "reference"]
+    path = [cycle[i % len(cycle)] for i in range(depth)]
+    return "".join(f"{field} {{ " for field in path) + "id" + " }" * depth
+
+
+async def test_a_deep_query_is_refused_without_an_upstream_call(
+    http: httpx.AsyncClient, upstream: Recorder
+) -> None:
+    query = '{ workstreamEvent(id: "x") { ' + _nested(30) + " } }"
+    response = await http.post("/graphql", json={"query": query})
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["MAX_DEPTH_EXCEEDED"]
+    assert upstream.requests == []
+    await _still_fine(http)
+
+
+async def test_circular_fragments_are_refused_and_do_not_hang(http: httpx.AsyncClient) -> None:
+    query = """
+      query { workstreamEvent(id: "x") { ...A } }
+      fragment A on WorkstreamEvent {
+        summaries { iterable { reference { events { iterable { reference { ...B } } } } } }
+      }
+      fragment B on FlattenedWorkstreamEvent { id ...C }
+      fragment C on FlattenedWorkstreamEvent { ...B }
+    """
+    response = await http.post("/graphql", json={"query": query})
+    assert _code(response) == "GRAPHQL_VALIDATION_FAILED"
+    assert "within itself" in response.text
+    await _still_fine(http)
+
+
+async def test_an_alias_flood_is_refused(http: httpx.AsyncClient, upstream: Recorder) -> None:
+    aliases = " ".join(f'a{i}: workstreamEvent(id: "x") {{ id }}' for i in range(31))
+    response = await http.post("/graphql", json={"query": "{ " + aliases + " }"})
+    assert _code(response) == "MAX_ALIASES_EXCEEDED"
+    assert upstream.requests == []
+    await _still_fine(http)
+
+
+async def test_a_token_flood_is_refused(http: httpx.AsyncClient, upstream: Recorder) -> None:
+    query = "{ " + "__typename " * 16_000 + "}"
+    response = await http.post("/graphql", json={"query": query})
+    assert _code(response) == "MAX_TOKENS_EXCEEDED"
+    await _still_fine(http)
+
+
+async def test_an_empty_selection_set_is_a_parse_error(http: httpx.AsyncClient) -> None:
+    response = await http.post("/graphql", json={"query": '{ workstreamEvent(id: "x") { } }'})
+    assert _code(response) == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_every_response_carries_a_request_id_that_reaches_the_upstream(
+    http: httpx.AsyncClient, upstream: Recorder
+) -> None:
+    response = await http.post(
+        "/graphql",
+        json={"query": '{ workstreamEvent(id: "x") { id } }'},
+        headers={"x-request-id": "client-chosen-42"},
+    )
+    assert response.headers["x-request-id"] == "client-chosen-42"
+    generated = await http.post("/graphql", json=ORDINARY)
+    assert len(generated.headers["x-request-id"]) == 32
+    hostile = await http.post("/graphql", json=ORDINARY, headers={"x-request-id": "a b\tc"})
+    assert hostile.headers["x-request-id"] != "a b\tc"
+    assert upstream.requests[0].headers["x-request-id"] == "client-chosen-42"
+
+
+async def test_only_allow_listed_headers_are_forwarded(upstream: Recorder) -> None:
+    async for http in _client(upstream, forward_headers=("Authorization", "Connection", "X-Team")):
+        await http.post(
+            "/graphql",
+            json={"query": '{ workstreamEvent(id: "x") { id } }'},
+            headers={"authorization": "Bearer t", "x-team": "a", "cookie": "secret=1"},
+        )
+    received = upstream.requests[0].headers
+    assert received["authorization"] == "Bearer t"
+    assert received["x-team"] == "a"
+    assert "cookie" not in received
+    assert received.get("connection") != "Connection"
+
+
+async def test_cors_is_closed_by_default(http: httpx.AsyncClient) -> None:
+    preflight = await http.options(
+        "/graphql",
+        headers={"origin": "http://app.test", "access-control-request-method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+async def test_cors_allows_only_the_configured_origins(upstream: Recorder) -> None:
+    async for http in _client(upstream, cors_origins=("http://app.test",)):
+        ok = await http.options(
+            "/graphql",
+            headers={"origin": "http://app.test", "access-control-request-method": "POST"},
+        )
+        assert ok.headers["access-control-allow-origin"] == "http://app.test"
+        other = await http.post("/graphql", json=ORDINARY, headers={"origin": "http://evil.test"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+async def test_production_turns_off_introspection_graphiql_and_suggestions(
+    upstream: Recorder,
+) -> None:
+    async for http in _client(upstream, production=True):
+        introspection = await http.post(
+            "/graphql", json={"query": "{ __schema { types { name } } }"}
+        )
+        assert "introspection has been disabled" in introspection.text
+        assert _code(introspection) == "GRAPHQL_VALIDATION_FAILED"
+        page = await http.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 404
+        typo = await http.post("/graphql", json={"query": '{ workstreamEvent(id: "x") { idd } }'})
+        assert "Did you mean" not in typo.text
+        await _still_fine(http)
+
+
+async def test_development_keeps_introspection_and_suggestions(http: httpx.AsyncClient) -> None:
+    typo = await http.post("/graphql", json={"query": '{ workstreamEvent(id: "x") { idd } }'})
+    assert "Did you mean" in typo.text
+    introspection = await http.post(
+        "/graphql", json={"query": "{ __schema { queryType { name } } }"}
+    )
+    assert introspection.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
