@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import sys
@@ -10,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import _pyload, _wrk
+from bench import _peer, _pyload, _wrk
 from bench._results import Measurement, Row, many_table, table
 from bench._session import session
 from gateway import Settings
@@ -30,6 +31,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--many", type=int, nargs="+", default=[100, 1000], help="ids per op")
     parser.add_argument("--events", type=int, default=1100, help="events in the simulator")
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
+    parser.add_argument(
+        "--peer", action="store_true", help="add GraphQL Mesh's rows (make bench-peer)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     return parser.parse_args(argv)
 
@@ -49,16 +53,21 @@ def main(argv: list[str] | None = None) -> int:
     warmup = min(2.0, args.seconds / 5)
     started = time.monotonic()
 
+    if args.peer and not _peer.available():
+        print(f"GraphQL Mesh is not installed: npm ci --prefix {_peer.PEER_DIR}", file=sys.stderr)
+        return 2
     rows: list[Row] = []
-    with session(events=args.events, many_ids=tuple(args.many)) as s:
+    pairs: dict[tuple[str, int], float] = {}  # (selection, c) -> Mesh's rps
+    with session(events=args.events, many_ids=tuple(args.many), peer=args.peer) as s:
         startup_rss = s.gateway.peak_rss_mib()
         direct: dict[int, float] = {}
         for workload in s.workloads:
             s.check(workload)
             calls = None if workload.target == "simulator" else s.upstream_calls_per_op(workload)
             load(s.base_url(workload), workload, concurrency=max(args.concurrency), seconds=warmup)
+            server = s.server(workload)
             for c in args.concurrency:
-                s.gateway.reset_peak_rss()
+                server.reset_peak_rss()
                 measured: Measurement = load(
                     s.base_url(workload), workload, concurrency=c, seconds=args.seconds
                 )
@@ -70,12 +79,22 @@ def main(argv: list[str] | None = None) -> int:
                     measured=measured,
                     upstream_calls_per_op=calls,
                     direct_rps=None if workload.target == "simulator" else direct.get(c),
-                    peak_rss_mib=s.gateway.peak_rss_mib(),
+                    peak_rss_mib=server.peak_rss_mib(),
                     ids_per_op=workload.ids_per_op,
+                    mesh=workload.target == "mesh",
                 )
+                if row.mesh:
+                    pairs[workload.pair, c] = measured.rps
                 rows.append(row)
                 print(_progress(row), file=sys.stderr, flush=True)
 
+    pair_of = {w.name: w.pair for w in s.workloads if w.pair and w.target == "gateway"}
+    rows = [
+        dataclasses.replace(row, mesh_rps=pairs.get((pair_of[row.target], row.concurrency)))
+        if row.target in pair_of
+        else row
+        for row in rows
+    ]
     report = _report(args, rows, generator, batch_size, startup_rss, time.monotonic() - started)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +135,7 @@ def _report(
             "operations. Peak RSS is the gateway's VmHWM during the row "
             f"(after start-up: {startup_rss or 0:.1f} MiB; highest: "
             f"{max(peaks, default=0):.1f} MiB).",
+            *(_PEER_NOTE if any(row.mesh for row in rows) else ()),
             "",
             "## Many ids: cost per id",
             "",
@@ -123,6 +143,17 @@ def _report(
             "",
         ]
     )
+
+
+_PEER_NOTE = (
+    "",
+    "GraphQL Mesh: `hive-gateway` (one Node process, default configuration) serving the "
+    "supergraph that `mesh-compose` composed from `python -m bench.openapi` (versions in "
+    "bench/peer/package-lock.json), against the same simulator; its rows ask for the same "
+    "fields through `workstreamEventsSpecificWorkstreamEventSnapshot(workstream_event:)`, "
+    "and their peak RSS is the Mesh process's. rps vs Mesh is our rps / Mesh's rps, same "
+    "selection and concurrency.",
+)
 
 
 if __name__ == "__main__":

@@ -29,14 +29,22 @@ class Row:
     measured: Measurement
     upstream_calls_per_op: float | None  # counted on the simulator; None for direct REST
     direct_rps: float | None  # direct REST at the same concurrency
-    peak_rss_mib: float | None  # of the gateway, during this row
+    peak_rss_mib: float | None  # of the gateway (of Mesh on Mesh's rows), during this row
     ids_per_op: int = 1
+    mesh: bool = False  # a row of the peer, GraphQL Mesh
+    mesh_rps: float | None = None  # Mesh with the same selection at the same concurrency
 
     @property
     def ratio(self) -> float | None:
         if not self.direct_rps:
             return None
         return self.measured.rps / self.direct_rps
+
+    @property
+    def mesh_ratio(self) -> float | None:
+        if not self.mesh_rps:
+            return None
+        return self.measured.rps / self.mesh_rps
 
 
 def _number(value: float | None, digits: int = 0) -> str:
@@ -45,19 +53,25 @@ def _number(value: float | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _vs_mesh(row: Row) -> str:
+    return "1 (Mesh)" if row.mesh else _number(row.mesh_ratio, 2)
+
+
 def table(rows: Sequence[Row]) -> str:
-    lines = [
-        "| target | c | rps | p50 ms | p99 ms | errors | upstream calls/op "
-        "| rps vs direct REST | gateway peak RSS MiB |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
-    ]
+    """The table; with Mesh's rows, a column of our rps / Mesh's rps and Mesh's RSS on its rows."""
+    peer = any(row.mesh for row in rows)
+    head = "| target | c | rps | p50 ms | p99 ms | errors | upstream calls/op | rps vs direct REST"
+    head += " | rps vs Mesh | peak RSS MiB (gateway; Mesh on its rows) |" if peer else ""
+    head += "" if peer else " | gateway peak RSS MiB |"
+    lines = [head, "|---|--:|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" if peer else "")]
     for row in rows:
         m = row.measured
         ratio = "1 (the limit)" if row.direct_rps is None else f"{_number(row.ratio, 3)}"
+        mesh = f" {_vs_mesh(row)} |" if peer else ""
         lines.append(
             f"| {row.target} | {row.concurrency} | {_number(m.rps)} | {m.p50_ms:.2f} "
             f"| {m.p99_ms:.2f} | {m.errors} | {_number(row.upstream_calls_per_op, 2)} "
-            f"| {ratio} | {_number(row.peak_rss_mib, 1)} |"
+            f"| {ratio} |{mesh} {_number(row.peak_rss_mib, 1)} |"
         )
     return "\n".join(lines)
 

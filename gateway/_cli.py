@@ -8,6 +8,7 @@ cannot drift apart. A flag that is given wins over the environment.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import types
 import typing
@@ -90,7 +91,7 @@ def _run(app: Any, settings: Settings, **uvicorn_options: Any) -> None:
         log_level="info",
         access_log=False,  # one log line per operation comes from the gateway itself
         proxy_headers=False,
-        timeout_graceful_shutdown=settings.shutdown_grace,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
         **uvicorn_options,
     )
 
