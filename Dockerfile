@@ -1,4 +1,11 @@
 # The gateway (and the bundled simulator) as a container image.
+
+# GraphiQL's browser bundles (pinned in gateway/graphiql), so GraphiQL works offline.
+FROM node:20-slim AS graphiql
+WORKDIR /graphiql
+COPY gateway/graphiql/package.json gateway/graphiql/package-lock.json gateway/graphiql/vendor.mjs ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && node vendor.mjs /assets
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,6 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY gateway ./gateway
+COPY --from=graphiql /assets ./gateway/static/graphiql
 COPY schema ./schema
 RUN pip install -c constraints.txt . \
     && useradd --system --uid 10001 --no-create-home gateway

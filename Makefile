@@ -18,7 +18,7 @@ GRAPHIQL := gateway/graphiql
 GRAPHIQL_ASSETS := $(GRAPHIQL)/node_modules/.vendored
 ASSETS := $(if $(NPM),$(GRAPHIQL_ASSETS))
 
-.PHONY: install demo serve simulator test lint schema clean bench bench-profile
+.PHONY: install demo serve simulator test lint schema clean bench bench-profile bench-peer soak
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,7 @@ schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FEDERATION)/node_modules $(HTTP_AUDIT)/node_modules \
-		$(GRAPHIQL)/node_modules gateway/static/graphiql
+		$(GRAPHIQL)/node_modules gateway/static/graphiql bench/peer/node_modules
 
 # Loopback benchmark, ~2 minutes (BENCH_SECONDS per row, default 10): see bench/README.md.
 # Installs wrk with apt-get when it is missing and we are root; else a Python load generator.
@@ -75,3 +75,16 @@ bench: $(INSTALLED)
 bench-profile: $(INSTALLED)  ## py-spy on the gateway under load: bench/results/profile.md
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(BIN)/python -m bench.profile
+
+# GraphQL Mesh (mesh-compose + hive-gateway, pinned in bench/peer) in the same table: needs npm.
+PEER := bench/peer
+PEER_INSTALLED := $(PEER)/node_modules/.installed
+$(PEER_INSTALLED): $(PEER)/package.json $(PEER)/package-lock.json
+	npm ci --prefix $(PEER) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-peer: $(INSTALLED) $(PEER_INSTALLED)  ## make bench plus Mesh's rows: bench/results/latest.md
+	$(BIN)/python -m bench --peer
+
+soak: $(INSTALLED)  ## SOAK_SECONDS (default 60) of mixed load with faults: bench/results/soak.md
+	$(BIN)/python -m bench.soak

@@ -117,7 +117,7 @@ def _report(
     elapsed: float,
 ) -> str:
     many_rows = [row for row in rows if row.ids_per_op > 1]
-    peaks = [r.peak_rss_mib for r in rows if r.peak_rss_mib is not None]
+    peaks = [r.peak_rss_mib for r in rows if r.peak_rss_mib is not None and not r.mesh]
     return "\n".join(
         [
             "# pieces-gateway benchmark",

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import TypedDict
 
 import httpx
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -16,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from gateway._graphiql import ASSETS_PATH, LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
+from gateway._metrics import Metrics
 from gateway._middleware import BodySizeLimit, RequestId
 from gateway._resilience import Resilience
 from gateway._settings import Settings
@@ -86,18 +88,25 @@ def create_app(
                 retries=settings.upstream_retries,
                 deadline=settings.upstream_timeout,
             )
-            upstream = UpstreamClient(client, resilience)
+            upstream = UpstreamClient(client, resilience, metrics)
             snapshots = SnapshotFetcher(
+                metrics,
                 batch_size=settings.upstream_batch_size,
                 concurrency=settings.upstream_concurrency,
             )
             yield {"upstream": upstream, "snapshots": snapshots}
 
+    metrics = Metrics()
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
     graphiql = LocalGraphiQL.find() if settings.serves_graphiql else None
     routes: list[BaseRoute] = [
-        Route("/graphql", GraphQLView(settings, graphiql=graphiql)),
+        Route("/graphql", GraphQLView(settings, metrics, graphiql=graphiql)),
         Route("/healthz", _healthz),
         Route("/readyz", _readyz),
+        Route("/metrics", metrics_endpoint),
     ]
     if graphiql is not None:
         routes.append(Mount(ASSETS_PATH, graphiql.assets(), name="graphiql"))

@@ -7,7 +7,6 @@ cannot drift apart. A flag that is given wins over the environment.
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import types
@@ -21,6 +20,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from gateway._app import create_app
+from gateway._logging import configure_logging
 from gateway._settings import Settings
 from schema import print_sdl
 
@@ -40,6 +40,8 @@ def _click_type(annotation: Any) -> tuple[Any, bool]:
         return _click_type(typing.get_args(annotation)[0])
     if origin is tuple:
         return str, True
+    if origin is typing.Literal:
+        return click.Choice(typing.get_args(annotation)), False
     if origin in (typing.Union, types.UnionType):
         (inner,) = (a for a in typing.get_args(annotation) if a is not type(None))
         return _click_type(inner)
@@ -84,11 +86,13 @@ def _settings(given: dict[str, Any]) -> Settings:
 
 
 def _run(app: Any, settings: Settings, **uvicorn_options: Any) -> None:
+    configure_logging(settings.log_format, settings.log_level)
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
-        log_level="info",
+        log_config=None,  # uvicorn's loggers go through ours
+        log_level=settings.log_level.lower(),
         access_log=False,  # one log line per operation comes from the gateway itself
         proxy_headers=False,
         timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
@@ -196,7 +200,5 @@ Try this query in GraphiQL:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     cli()

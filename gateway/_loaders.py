@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from gateway._metrics import Metrics
 from gateway._upstream import BatchUnsupported, UpstreamClient, path_segment
 from schema import Json, SnapshotKey
 from schema.errors import GatewayError, NotFound, UpstreamBadResponse
@@ -30,7 +31,8 @@ Outcome = Json | BaseException
 
 
 class SnapshotFetcher:
-    def __init__(self, *, batch_size: int, concurrency: int) -> None:
+    def __init__(self, metrics: Metrics, *, batch_size: int, concurrency: int) -> None:
+        self._metrics = metrics
         self._batch_size = batch_size
         self._singles = asyncio.Semaphore(concurrency)
         self.batch_supported = True
@@ -39,6 +41,7 @@ class SnapshotFetcher:
         """A DataLoader for one request (its cache must not outlive the request)."""
 
         async def load(keys: Sequence[SnapshotKey]) -> list[Outcome]:
+            self._metrics.batch_size.observe(len(keys))
             return await self.fetch(upstream, keys)
 
         return DataLoader(load_fn=load, max_batch_size=None)

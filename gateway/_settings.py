@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway._logging import LogFormat
 from schema import SchemaOptions
 
 __all__ = ["Settings"]
@@ -30,6 +31,10 @@ class Settings(BaseSettings):
         False, description="Turn off introspection, GraphiQL and field suggestions."
     )
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at /graphql.")
+    log_format: LogFormat = Field(
+        "auto", description="Log lines as json, text, or auto (text at a terminal, else json)."
+    )
+    log_level: str = Field("INFO", description="Least severe log level written.")
     shutdown_grace: float = Field(
         10.0, ge=0, description="Seconds in-flight requests get to finish on SIGTERM."
     )

@@ -8,6 +8,7 @@ upstream URL and body go to the log, never into the error a client reads.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
+from gateway._metrics import Metrics
 from gateway._resilience import Resilience
 from schema import Json
 from schema.errors import (
@@ -80,15 +82,21 @@ class UpstreamClient:
         self,
         client: httpx.AsyncClient,
         resilience: Resilience,
+        metrics: Metrics,
         *,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self._client = client
         self._resilience = resilience
+        self._metrics = metrics
         self._headers = dict(headers or {})
+        self.calls = 0  # requests sent through this view, retries included
 
     def with_headers(self, headers: Mapping[str, str]) -> UpstreamClient:
-        return UpstreamClient(self._client, self._resilience, headers={**self._headers, **headers})
+        """A view for one request: its headers, its own call count."""
+        return UpstreamClient(
+            self._client, self._resilience, self._metrics, headers={**self._headers, **headers}
+        )
 
     @property
     def breaker_state(self) -> str:
@@ -96,7 +104,7 @@ class UpstreamClient:
 
     async def health(self) -> bool:
         try:
-            await self._send("GET", "/.well-known/health", idempotent=False)
+            await self._send("health", "GET", "/.well-known/health", idempotent=False)
         except UpstreamFailure:
             return False
         return True
@@ -104,7 +112,12 @@ class UpstreamClient:
     async def snapshot(self, event_id: str, *, transferables: bool | None) -> Json:
         path = f"/workstream_event/{path_segment(event_id)}"
         return await self._json(
-            "GET", path, params=_query(transferables), not_found=event_id, idempotent=True
+            "snapshot",
+            "GET",
+            path,
+            params=_query(transferables),
+            not_found=event_id,
+            idempotent=True,
         )
 
     async def batch_snapshots(
@@ -114,6 +127,7 @@ class UpstreamClient:
         body = {"workstreamEvents": {"iterable": [{"id": event_id} for event_id in event_ids]}}
         try:
             document = await self._json(
+                "batch_fetch",
                 "POST",
                 "/workstream_events/batch/fetch",
                 params=_query(transferables),
@@ -139,7 +153,7 @@ class UpstreamClient:
         """Ids of the events matching `filters` (created_from, updated_to, ...), newest first."""
         params = dict(filters) if limit is None else {**filters, "limit": str(limit)}
         document = await self._json(
-            "GET", "/workstream_events/identifiers", params=params, idempotent=True
+            "identifiers", "GET", "/workstream_events/identifiers", params=params, idempotent=True
         )
         references = document.get("iterable")
         if not isinstance(references, list) or not all(
@@ -150,15 +164,15 @@ class UpstreamClient:
 
     async def create(self, seeded: Json, *, transferables: bool | None) -> Json:
         return await self._json(
-            "POST", "/workstream_events/create", params=_query(transferables), body=seeded
+            "create", "POST", "/workstream_events/create", params=_query(transferables), body=seeded
         )
 
     async def delete(self, event_id: str) -> None:
-        await self._send("POST", f"/workstream_events/{path_segment(event_id)}/delete")
+        await self._send("delete", "POST", f"/workstream_events/{path_segment(event_id)}/delete")
 
     async def update(self, event: Json, *, transferables: bool | None) -> Json:
         return await self._json(
-            "POST", "/workstream_event/update", params=_query(transferables), body=event
+            "update", "POST", "/workstream_event/update", params=_query(transferables), body=event
         )
 
     async def relate(
@@ -170,16 +184,22 @@ class UpstreamClient:
     ) -> None:
         event = path_segment(event_id)
         other = path_segment(other_id)
-        await self._send("POST", f"/workstream_event/{event}/{segment}/{action}/{other}")
+        await self._send(action, "POST", f"/workstream_event/{event}/{segment}/{action}/{other}")
 
     async def increment_scores(self, event_id: str, increment: Json | None) -> None:
         event = path_segment(event_id)
-        await self._send("POST", f"/workstream_event/{event}/scores/increment", body=increment)
+        await self._send(
+            "scores_increment",
+            "POST",
+            f"/workstream_event/{event}/scores/increment",
+            body=increment,
+        )
 
     # --- the one place requests are made ---------------------------------------------------
 
     async def _json(
         self,
+        endpoint: str,
         method: str,
         path: str,
         *,
@@ -189,7 +209,13 @@ class UpstreamClient:
         idempotent: bool = False,
     ) -> Json:
         response = await self._send(
-            method, path, params=params, body=body, not_found=not_found, idempotent=idempotent
+            endpoint,
+            method,
+            path,
+            params=params,
+            body=body,
+            not_found=not_found,
+            idempotent=idempotent,
         )
         try:
             document = orjson.loads(response.content)
@@ -203,6 +229,7 @@ class UpstreamClient:
 
     async def _send(
         self,
+        endpoint: str,
         method: str,
         path: str,
         *,
@@ -218,34 +245,46 @@ class UpstreamClient:
             headers["Content-Type"] = "application/json"
 
         async def attempt() -> httpx.Response:
-            response = await self._request(method, path, params, content, headers)
+            response = await self._request(endpoint, method, path, params, content, headers)
             return _check(response, method, path, not_found)
 
         return await self._resilience.run(attempt, idempotent=idempotent)
 
     async def _request(
         self,
+        endpoint: str,
         method: str,
         path: str,
         params: dict[str, str] | None,
         content: bytes | None,
         headers: dict[str, str],
     ) -> httpx.Response:
+        self.calls += 1
+        started = time.perf_counter()
+        status = "cancelled"  # unless something below says otherwise
         try:
-            return await self._client.request(
-                method, path, params=params, content=content, headers=headers
+            response = await self._client.request(
+                method, path, params=params or None, content=content, headers=headers
             )
+            status = str(response.status_code)
+            return response
         except httpx.PoolTimeout as exc:
+            status = "busy"
             logger.warning("%s %s: no free upstream connection in time", method, path)
             raise UpstreamBusy(
                 "Too many requests are waiting for Pieces OS; try again shortly."
             ) from exc
         except httpx.TimeoutException as exc:
+            status = "timeout"
             logger.warning("%s %s: %s", method, path, type(exc).__name__)
             raise UpstreamTimeout("Pieces OS did not answer in time.") from exc
         except httpx.TransportError as exc:
+            status = "unreachable"
             logger.warning("%s %s: %s: %s", method, path, type(exc).__name__, exc)
             raise UpstreamUnavailable("Pieces OS cannot be reached.") from exc
+        finally:
+            self._metrics.upstream_requests.labels(endpoint, status).inc()
+            self._metrics.upstream_seconds.labels(endpoint).observe(time.perf_counter() - started)
 
 
 def _check(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import orjson
@@ -28,12 +29,13 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types.execution import ExecutionResult
 
 from gateway._graphiql import LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
 from gateway._media_types import GRAPHQL_RESPONSE_JSON, negotiate
+from gateway._metrics import Metrics
 from gateway._settings import Settings
 from gateway._upstream import UpstreamClient
 from schema import Context, build_schema
@@ -41,6 +43,7 @@ from schema import Context, build_schema
 __all__ = ["GraphQLView"]
 
 logger = logging.getLogger("pieces_gateway.http")
+operations_log = logging.getLogger("pieces_gateway.operations")
 
 # Headers that describe one connection, never forwarded (RFC 9110, section 7.6.1).
 _HOP_BY_HOP = frozenset(
@@ -81,7 +84,9 @@ def _refine(error: HTTPException, method: str) -> HTTPException:
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, *, graphiql: LocalGraphiQL | None = None) -> None:
+    def __init__(
+        self, settings: Settings, metrics: Metrics, *, graphiql: LocalGraphiQL | None = None
+    ) -> None:
         super().__init__(
             build_schema(settings.schema_options),
             graphql_ide="graphiql" if settings.serves_graphiql else None,
@@ -90,6 +95,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._operation_timeout = settings.operation_timeout
         self._forward = frozenset(h.lower() for h in settings.forward_headers) - _HOP_BY_HOP
         self._graphiql = graphiql
+        self._metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,6 +171,12 @@ class GraphQLView(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        started = time.perf_counter()
+        result = await self._execute_within_deadline(*args, **kwargs)
+        self._record(kwargs["request_data"], kwargs["context"], result, started)
+        return result
+
+    async def _execute_within_deadline(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
             async with asyncio.timeout(self._operation_timeout):
                 return await super().execute_single(*args, **kwargs)
@@ -173,6 +185,34 @@ class GraphQLView(GraphQL[Context, None]):
             message = f"The operation did not finish within {self._operation_timeout:g} seconds."
             error = GraphQLError(message, extensions={"code": _TIMEOUT})
             return ExecutionResult(data=None, errors=[error])
+
+    def _record(
+        self, request: GraphQLRequestData, context: Context, result: ExecutionResult, started: float
+    ) -> None:
+        """One log line and the metrics of an operation."""
+        seconds = time.perf_counter() - started
+        codes = [str((e.extensions or {}).get("code", "")) for e in result.errors or ()]
+        operation = context.operation_name or request.operation_name
+        name = self._metrics.operation_label(operation)
+        self._metrics.operations.labels(name, "error" if codes else "ok").inc()
+        self._metrics.operation_seconds.labels(name).observe(seconds)
+        for code in codes:
+            self._metrics.errors.labels(code).inc()
+        calls = getattr(context.upstream, "calls", 0)
+        operations_log.info(
+            "%s in %.1f ms, %d upstream calls%s",
+            operation or "anonymous operation",
+            seconds * 1000,
+            calls,
+            f", errors: {', '.join(codes)}" if codes else "",
+            extra={
+                "operation": operation,
+                "duration_ms": round(seconds * 1000, 3),
+                "upstream_calls": calls,
+                "error_codes": codes,
+                "request_id": context.request_id,
+            },
+        )
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

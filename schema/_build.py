@@ -18,10 +18,11 @@ from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult, Info
 
+from schema._compiled import compiled_executor
 from schema._entity import representation_error
 from schema._error_codes import log_error, with_codes
 from schema._keys import upstream_key
-from schema._limits import DEFAULT_OPTIONS, SchemaOptions, limit_extensions
+from schema._limits import DEFAULT_OPTIONS, DOCUMENT_CACHE_SIZE, SchemaOptions, limit_extensions
 from schema._mutation import Mutation
 from schema._query import Query
 from schema._scalars import SCALARS
@@ -89,6 +90,11 @@ def build_schema(options: SchemaOptions = DEFAULT_OPTIONS) -> strawberry.Schema:
             ),
         ),
         federation_version=FEDERATION_VERSION,
+        execution_context_class=(
+            compiled_executor(default_resolver=_read_field, cache_size=DOCUMENT_CACHE_SIZE)
+            if options.compiled_execution
+            else None
+        ),
     )
 
 

@@ -48,9 +48,10 @@ class WorkstreamEventApi(Protocol):
     async def increment_scores(self, event_id: str, increment: Json | None) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Context:
     upstream: WorkstreamEventApi
     snapshots: DataLoader[SnapshotKey, Json]
     max_page_size: int
     request_id: str = ""
+    operation_name: str | None = None  # set once the document is parsed

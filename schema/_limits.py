@@ -21,10 +21,12 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
-__all__ = ["DEFAULT_OPTIONS", "SchemaOptions", "limit_extensions"]
+from schema._operation import RecordOperation
+
+__all__ = ["DEFAULT_OPTIONS", "DOCUMENT_CACHE_SIZE", "SchemaOptions", "limit_extensions"]
 
 # Parsed and validated documents kept for reuse: frontends send the same few.
-_DOCUMENT_CACHE_SIZE = 256
+DOCUMENT_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,9 @@ class SchemaOptions:
     introspection: bool = True
     suggestions: bool = True
     max_batch_operations: int | None = None  # None: batching is off
+    # Snapshot reads through the compiled path (schema._compiled); off: every
+    # operation runs on graphql-core's executor.
+    compiled_execution: bool = True
 
 
 DEFAULT_OPTIONS = SchemaOptions()
@@ -67,9 +72,10 @@ def limit_extensions(options: SchemaOptions) -> list[Callable[[], SchemaExtensio
     if not options.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     return [
+        RecordOperation,
         _NoEmptySelectionSets,
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
-        lambda: ParserCache(maxsize=_DOCUMENT_CACHE_SIZE),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ]

@@ -1,0 +1,77 @@
+"""Prometheus metrics of one gateway instance (served at /metrics).
+
+Each app has its own registry, so several apps in one process (tests, workers
+of a test harness) never collide. Operation names come from clients: only
+sane names are used as label values, and only the first `_MAX_OPERATION_NAMES`
+of them; the rest are counted as `other`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+__all__ = ["Metrics"]
+
+_MAX_OPERATION_NAMES = 200
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._operation_names: set[str] = set()
+        self.operations = Counter(
+            "pieces_gateway_operations",
+            "GraphQL operations, by operation name and outcome (ok, error).",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.operation_seconds = Histogram(
+            "pieces_gateway_operation_duration_seconds",
+            "Time to answer a GraphQL operation.",
+            ["operation"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "pieces_gateway_errors",
+            "Errors in GraphQL responses, by extensions.code.",
+            ["code"],
+            registry=self.registry,
+        )
+        self.upstream_requests = Counter(
+            "pieces_gateway_upstream_requests",
+            "Calls to Pieces OS, by endpoint and outcome (HTTP status, or timeout/unreachable).",
+            ["endpoint", "status"],
+            registry=self.registry,
+        )
+        self.upstream_seconds = Histogram(
+            "pieces_gateway_upstream_duration_seconds",
+            "Time for one call to Pieces OS.",
+            ["endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.batch_size = Histogram(
+            "pieces_gateway_dataloader_batch_size",
+            "Distinct snapshots one DataLoader batch asked for.",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=self.registry,
+        )
+
+    def operation_label(self, name: str | None) -> str:
+        if not name:
+            return "anonymous"
+        if not _NAME.fullmatch(name):
+            return "other"
+        if name not in self._operation_names:
+            if len(self._operation_names) >= _MAX_OPERATION_NAMES:
+                return "other"
+            self._operation_names.add(name)
+        return name
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,209 @@
+"""GraphiQL served from the gateway itself, and usable in a browser that is offline."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gateway import Settings, create_app
+from gateway._graphiql import LocalGraphiQL
+from tests.conftest import UPSTREAM
+from tests.recording import Recorder
+from tests.serving import free_port
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+INSTALLED = LocalGraphiQL.find() is not None
+needs_bundles = pytest.mark.skipif(
+    not INSTALLED, reason="GraphiQL's bundles are not installed (`make install` needs npm)"
+)
+# Flags for a root user in a container, with nothing that phones home.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+
+
+async def _client(upstream: Recorder, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        Settings(**{"upstream": UPSTREAM, **settings}), transport=httpx.ASGITransport(upstream)
+    )
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
+            yield http
+
+
+@needs_bundles
+async def test_the_page_loads_only_bundles_the_gateway_serves(http: httpx.AsyncClient) -> None:
+    page = await http.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(urls) == 6
+    for url in urls:
+        assert url.startswith("/graphiql/static/"), url
+        asset = await http.get(url)
+        assert asset.status_code == 200, url
+        assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert "unpkg.com" not in page.text
+    assert "explorerPlugin()" in page.text
+
+
+@needs_bundles
+async def test_the_bundles_are_compressed(http: httpx.AsyncClient) -> None:
+    asset = await http.get("/graphiql/static/graphiql.min.js", headers={"accept-encoding": "gzip"})
+    assert asset.headers["content-encoding"] == "gzip"
+
+
+async def test_without_bundles_strawberrys_cdn_page_is_kept_and_said_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="pieces_gateway.graphiql"):
+        assert LocalGraphiQL.find(tmp_path) is None
+    assert "CDN" in caplog.text
+
+
+async def test_no_graphiql_and_no_bundles_in_production(upstream: Recorder) -> None:
+    async for http in _client(upstream, production=True):
+        page = await http.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 404
+        asset = await http.get("/graphiql/static/graphiql.min.js")
+        assert asset.status_code == 404
+
+
+@dataclass(frozen=True)
+class Demo:
+    url: str
+    event_id: str
+
+
+def _listening(url: str, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        try:
+            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+        except httpx.ConnectError:
+            time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def demo() -> Iterator[Demo]:
+    """`pieces-gateway demo` in a subprocess, stopped by its pid."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "demo", "--events", "5"],
+        env={**os.environ, "PIECES_GATEWAY_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = ""
+        deadline = time.monotonic() + 15
+        while "workstreamEvent(id:" not in banner and time.monotonic() < deadline:
+            banner += process.stdout.readline()
+        match = re.search(r'workstreamEvent\(id: "([^"]+)"\)', banner)
+        assert match, banner
+        url = f"http://127.0.0.1:{port}"
+        assert _listening(url, deadline), "the demo did not start listening"
+        yield Demo(url, match[1])
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        if process.stdout:
+            process.stdout.close()
+
+
+def _result(page: Any, text: str) -> str:
+    """The result pane's text, once it holds `text`."""
+    page.wait_for_function(
+        "text => document.querySelector('.result-window')?.innerText.includes(text)",
+        arg=text,
+        timeout=TIMEOUT_MS,
+    )
+    return str(page.locator(".result-window").inner_text())
+
+
+@needs_bundles
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
+def test_graphiql_runs_a_query_in_an_offline_browser(demo: Demo) -> None:
+    from playwright.sync_api import Route, sync_playwright
+
+    assert CHROMIUM is not None
+    requested: list[str] = []
+    refused: list[str] = []
+
+    def only_the_gateway(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(f"{demo.url}/"):
+            requested.append(url)
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            timeout=TIMEOUT_MS,
+        )
+        try:
+            browser.set_default_timeout(TIMEOUT_MS)
+            browser.route("**/*", only_the_gateway)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{demo.url}/graphql", timeout=TIMEOUT_MS)
+
+            # The default query names an event the page asked the gateway for.
+            editor = page.locator(".graphiql-query-editor .CodeMirror")
+            editor.wait_for()
+            default = re.search(r'workstreamEvent\(id: "([^"]+)"\)', editor.inner_text())
+            assert default, editor.inner_text()
+            page.click(".graphiql-execute-button")
+            assert f'"id": "{default[1]}"' in _result(page, default[1])
+
+            # A query typed into the editor: the demo's seeded event.
+            editor.click()
+            page.keyboard.press("ControlOrMeta+A")
+            query = f'{{ workstreamEvent(id: "{demo.event_id}") {{ id application {{ name }} }} }}'
+            page.keyboard.insert_text(query)
+            page.click(".graphiql-execute-button")
+            result = _result(page, demo.event_id)
+            assert f'"id": "{demo.event_id}"' in result
+            assert '"application"' in result
+
+            assert page.get_by_label("Show GraphiQL Explorer").count() == 1
+            assert errors == []
+        finally:
+            browser.close()
+    assert refused == []
+    assert any("/graphiql/static/graphiql.min.js" in url for url in requested)

@@ -1,0 +1,124 @@
+"""Metrics at /metrics, one log line per operation, JSON logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway._logging import configure_logging
+
+
+@pytest.fixture
+def event_id(events: dict[str, Any]) -> str:
+    return next(iter(events))
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            series, _, value = line.rpartition(" ")
+            got = series[len(name) :].strip("{}")
+            if ",".join(sorted(got.split(","))) == wanted:
+                return float(value)
+    return 0.0
+
+
+async def test_metrics_count_operations_upstream_calls_batches_and_errors(
+    http: httpx.AsyncClient, event_id: str
+) -> None:
+    query = "query Read($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }"
+    await http.post("/graphql", json={"query": query, "variables": {"ids": [event_id, "nope"]}})
+    await http.post("/graphql", json={"query": "query Ping { __typename }"})
+    response = await http.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert _sample(text, "pieces_gateway_operations_total", operation="Read", outcome="error") == 1
+    assert _sample(text, "pieces_gateway_operations_total", operation="Ping", outcome="ok") == 1
+    assert _sample(text, "pieces_gateway_errors_total", code="NOT_FOUND") == 1
+    assert (
+        _sample(
+            text, "pieces_gateway_upstream_requests_total", endpoint="batch_fetch", status="200"
+        )
+        == 1
+    )
+    assert _sample(text, "pieces_gateway_dataloader_batch_size_count") == 1
+    assert _sample(text, "pieces_gateway_dataloader_batch_size_sum") == 2
+    assert _sample(text, "pieces_gateway_operation_duration_seconds_count", operation="Read") == 1
+    assert (
+        _sample(text, "pieces_gateway_upstream_duration_seconds_count", endpoint="batch_fetch") == 1
+    )
+
+
+async def test_operation_names_cannot_flood_the_metrics(http: httpx.AsyncClient) -> None:
+    await http.post(
+        "/graphql",
+        json={"query": "query A { __typename } query B { __typename }", "operationName": "A"},
+    )
+    weird = "x" * 200
+    await http.post("/graphql", json={"query": f"query {weird} {{ __typename }}"})
+    text = (await http.get("/metrics")).text
+    assert weird not in text
+
+
+async def test_one_log_line_per_operation(
+    http: httpx.AsyncClient, event_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pieces_gateway.operations")
+    await http.post(
+        "/graphql",
+        json={
+            "query": "query Two($a: ID!) { x: workstreamEvent(id: $a) { id } "
+            'y: workstreamEvent(id: "nope") { id } }',
+            "variables": {"a": event_id},
+            "operationName": "Two",
+        },
+        headers={"x-request-id": "req-7"},
+    )
+    (record,) = [r for r in caplog.records if r.name == "pieces_gateway.operations"]
+    assert record.__dict__["operation"] == "Two"
+    assert record.__dict__["upstream_calls"] == 1
+    assert record.__dict__["error_codes"] == ["NOT_FOUND"]
+    assert record.__dict__["request_id"] == "req-7"
+    assert record.__dict__["duration_ms"] > 0
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_json_logs_are_one_object_per_line() -> None:
+    stream = io.StringIO()
+    configure_logging("json", stream=stream)
+    logging.getLogger("pieces_gateway.operations").info(
+        "Read in 1.0 ms", extra={"operation": "Read", "error_codes": []}
+    )
+    line = json.loads(stream.getvalue().splitlines()[-1])
+    assert line["message"] == "Read in 1.0 ms"
+    assert line["operation"] == "Read"
+    assert line["level"] == "INFO"
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_text_logs_at_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    configure_logging("auto", stream=stream)
+    logging.getLogger("pieces_gateway").warning("hello")
+    assert "WARNING pieces_gateway: hello" in stream.getvalue()
