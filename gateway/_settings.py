@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     )
     batching: bool = Field(False, description="Accept a JSON array of operations.")
     max_batch_operations: int = Field(10, ge=1, description="Most operations in one batch.")
+    persisted_queries: bool = Field(
+        True, description="Accept Apollo automatic persisted queries (hash-only requests)."
+    )
+    persisted_queries_max: int = Field(
+        1000, ge=1, description="Documents kept for persisted queries, at most (LRU)."
+    )
     max_page_size: int = Field(100, ge=1, description="Largest `first` a connection accepts.")
     cors_origins: CommaList = Field(
         (), description="Browser origins allowed to call the gateway (CORS); none by default."

@@ -36,6 +36,7 @@ from gateway._graphiql import LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
 from gateway._media_types import GRAPHQL_RESPONSE_JSON, negotiate
 from gateway._metrics import Metrics
+from gateway._persisted import PersistedQueries
 from gateway._settings import Settings
 from gateway._upstream import UpstreamClient
 from schema import Context, build_schema
@@ -73,13 +74,18 @@ _CODES = {
 }
 
 
+_MUTATION_OVER_GET = "Mutations are only accepted over POST."
+
+
 def _refine(error: HTTPException, method: str) -> HTTPException:
     # Strawberry says 400 for both of these; the GraphQL-over-HTTP spec is
     # more precise.
     if error.reason == "Unsupported content type":
         return HTTPException(415, "POST bodies must be application/json.")
     if method == "GET" and "not allowed when using GET" in error.reason:
-        return HTTPException(405, "Mutations are only accepted over POST.")
+        return HTTPException(405, _MUTATION_OVER_GET)
+    if error.status_code == 405:
+        return HTTPException(405, "GraphQL is served over GET (queries) and POST.")
     return error
 
 
@@ -96,6 +102,9 @@ class GraphQLView(GraphQL[Context, None]):
         self._forward = frozenset(h.lower() for h in settings.forward_headers) - _HOP_BY_HOP
         self._graphiql = graphiql
         self._metrics = metrics
+        self._persisted = PersistedQueries(
+            enabled=settings.persisted_queries, max_entries=settings.persisted_queries_max
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -160,6 +169,12 @@ class GraphQLView(GraphQL[Context, None]):
             request_id=request_id,
         )
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with only a persisted-query hash is an operation, not a browser.
+        return bool(super().should_render_graphql_ide(request)) and (
+            request.query_params.get("extensions") is None
+        )
+
     def parse_json(self, data: str | bytes) -> Any:
         try:
             return orjson.loads(data)
@@ -172,7 +187,12 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         started = time.perf_counter()
-        result = await self._execute_within_deadline(*args, **kwargs)
+        resolved = self._persisted.resolve(kwargs["request_data"])
+        if isinstance(resolved, ExecutionResult):
+            result = resolved
+        else:
+            kwargs["request_data"] = resolved
+            result = await self._execute_within_deadline(*args, **kwargs)
         self._record(kwargs["request_data"], kwargs["context"], result, started)
         return result
 
@@ -230,7 +250,9 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 def _error_response(error: HTTPException, media_type: str) -> Response:
     code = _CODES.get(error.status_code, "BAD_REQUEST")
-    headers = {"Allow": "POST"} if error.status_code == 405 else None
+    headers = None
+    if error.status_code == 405:
+        headers = {"Allow": "POST" if error.reason == _MUTATION_OVER_GET else "GET, POST"}
     return JSONResponse(
         {"errors": [{"message": error.reason, "extensions": {"code": code}}]},
         status_code=error.status_code,

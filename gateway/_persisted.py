@@ -1,0 +1,58 @@
+"""Automatic persisted queries, as Apollo Client's persisted-query link speaks them.
+
+A client sends `extensions.persistedQuery = {"version": 1, "sha256Hash": h}`:
+* with no `query`: the gateway runs the document it knows by `h`, or answers
+  `PersistedQueryNotFound` (code PERSISTED_QUERY_NOT_FOUND), upon which the
+  client sends the query again with its hash;
+* with a `query`: the gateway checks that `h` is its SHA-256, keeps it, runs it.
+Hash-only requests make GET queries short enough to cache. When the feature is
+off the answer is `PersistedQueryNotSupported`, and clients stop trying.
+
+The store is a bounded LRU (cachetools), per process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+from cachetools import LRUCache
+from cross_web import HTTPException
+from graphql import GraphQLError
+from strawberry.http import GraphQLRequestData
+from strawberry.types.execution import ExecutionResult
+
+__all__ = ["PersistedQueries"]
+
+
+def _refusal(message: str, code: str) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
+
+
+class PersistedQueries:
+    def __init__(self, *, enabled: bool, max_entries: int) -> None:
+        self._enabled = enabled
+        self._store: LRUCache[str, str] = LRUCache(maxsize=max_entries)
+
+    def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData | ExecutionResult:
+        """The request with its document, or the answer to give instead."""
+        persisted: Any = (request.extensions or {}).get("persistedQuery")
+        if persisted is None:
+            return request
+        if not self._enabled:
+            return _refusal("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED")
+        if not isinstance(persisted, dict) or persisted.get("version") != 1:
+            raise HTTPException(400, "Unsupported persisted query version.")
+        digest = persisted.get("sha256Hash")
+        if not isinstance(digest, str):
+            raise HTTPException(400, "`persistedQuery.sha256Hash` must be a string.")
+        if request.query is None:
+            known = self._store.get(digest)
+            if known is None:
+                return _refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+            return dataclasses.replace(request, query=known)
+        if hashlib.sha256(request.query.encode()).hexdigest() != digest.lower():
+            raise HTTPException(400, "provided sha does not match query")
+        self._store[digest.lower()] = request.query
+        return request
