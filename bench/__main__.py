@@ -30,6 +30,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--many", type=int, nargs="+", default=[100, 1000], help="ids per op")
     parser.add_argument("--events", type=int, default=1100, help="events in the simulator")
+    parser.add_argument(
+        "--event-kb",
+        type=int,
+        default=int(os.environ.get("BENCH_EVENT_KB", "30")),
+        help="KB per simulated event, as Pieces OS records a busy day (env BENCH_EVENT_KB, "
+        "default 30; 0: ordinary ~2 KB events)",
+    )
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
     parser.add_argument(
         "--peer", action="store_true", help="add GraphQL Mesh's rows (make bench-peer)"
@@ -58,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows: list[Row] = []
     pairs: dict[tuple[str, int], float] = {}  # (selection, c) -> Mesh's rps
-    with session(events=args.events, many_ids=tuple(args.many), peer=args.peer) as s:
+    event_kb = args.event_kb or None
+    with session(
+        events=args.events, many_ids=tuple(args.many), peer=args.peer, event_kb=event_kb
+    ) as s:
         startup_rss = s.gateway.peak_rss_mib()
         direct: dict[int, float] = {}
         for workload in s.workloads:
@@ -95,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         else row
         for row in rows
     ]
-    report = _report(args, rows, generator, batch_size, startup_rss, time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    report = _report(args, rows, generator, batch_size, startup_rss, elapsed, s.event_kib)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report)
@@ -115,6 +126,7 @@ def _report(
     batch_size: int,
     startup_rss: float | None,
     elapsed: float,
+    event_kib: float,
 ) -> str:
     many_rows = [row for row in rows if row.ids_per_op > 1]
     peaks = [r.peak_rss_mib for r in rows if r.peak_rss_mib is not None and not r.mesh]
@@ -125,7 +137,9 @@ def _report(
             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}; load from "
             f"{generator}; {args.seconds:g} s per row after a {min(2.0, args.seconds / 5):g} s "
-            f"warm-up; simulator with {args.events} events; batch size {batch_size}; "
+            f"warm-up; simulator with {args.events} events, "
+            f"{f'rich (--event-kb {args.event_kb})' if args.event_kb else 'ordinary'}: "
+            f"**{event_kib:.1f} KB of JSON per event read**; batch size {batch_size}; "
             f"whole run {elapsed:.0f} s. Loopback only; the load generator, gateway and "
             "simulator share the cores.",
             "",

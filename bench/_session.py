@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sys
 import tempfile
@@ -43,6 +44,7 @@ class Session:
     workloads: list[Workload]
     mesh: Service | None = None
     mesh_url: str = ""
+    event_kib: float = 0.0  # mean JSON size of the events the single-event rows read
 
     def base_url(self, workload: Workload) -> str:
         if workload.target == "mesh":
@@ -96,9 +98,12 @@ def _events(simulator_url: str) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def session(*, events: int, many_ids: tuple[int, ...], peer: bool = False) -> Iterator[Session]:
+def session(
+    *, events: int, many_ids: tuple[int, ...], peer: bool = False, event_kb: int | None = None
+) -> Iterator[Session]:
     """Start the services (stopped by pid on the way out) and build the workloads.
 
+    The simulator's events weigh about `event_kb` KB each (None: ordinary, ~2 KB).
     With `peer`, GraphQL Mesh too, with its own small and full selection rows.
     """
     exe = _executable()
@@ -109,7 +114,10 @@ def session(*, events: int, many_ids: tuple[int, ...], peer: bool = False) -> It
         logs = Path(tmp)
         simulator = Service(
             "simulator",
-            [exe, "simulator", "--port", str(sim_port), "--events", str(events), "--seed", "0"],
+            [
+                *(exe, "simulator", "--port", str(sim_port), "--events", str(events)),
+                *("--seed", "0", *(() if event_kb is None else ("--event-kb", str(event_kb)))),
+            ],
             f"{simulator_url}/.well-known/health",
             logs / "simulator.log",
         )
@@ -131,7 +139,9 @@ def session(*, events: int, many_ids: tuple[int, ...], peer: bool = False) -> It
                 graphql("GraphQL small selection", SMALL_SELECTION, ring, pair="small"),
                 graphql("GraphQL full selection", full, ring, pair="full"),
             ]
+            sizes = [len(json.dumps(event, separators=(",", ":"))) for event in typical[:_RING]]
             s = Session(simulator, gateway, simulator_url, gateway_url, workloads)
+            s.event_kib = sum(sizes) / max(len(sizes), 1) / 1024
             if peer:
                 s.mesh, s.mesh_url = _peer.mesh_service(simulator_url, logs)
                 stack.enter_context(s.mesh)

@@ -86,21 +86,38 @@ def selection(
         target = _target(kind)
         if target in MODELS and not kind.startswith("{"):
             nested = [item for value in present for item in _items(value)]
-            parts.append(f"{name(key)} {selection(target, nested, name)}")
+            inner = selection(target, nested, name)
+            if inner != "{  }":  # only empty objects: nothing to select
+                parts.append(f"{name(key)} {inner}")
         else:
             parts.append(name(key))
     return "{ " + " ".join(parts) + " }"
 
 
 def ordinary(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The events of ordinary size.
+    """The events of ordinary size and shape.
 
     The simulator's first events carry the whole contract between them (up to
-    ~120 KB each, for coverage); a day of Pieces OS looks like the rest (~2 KB).
+    ~120 KB each, for coverage, with fields no other event has); a day of
+    Pieces OS looks like the rest (~2 KB, or ~30 KB when rich).
     """
     sizes = [len(json.dumps(event)) for event in events]
-    limit = 2 * statistics.median(sizes)
-    return [event for event, size in zip(events, sizes, strict=True) if size <= limit]
+    depths = [_depth(event) for event in events]
+    size_limit = 2 * statistics.median(sizes)
+    depth_limit = statistics.median(depths)
+    return [
+        event
+        for event, size, depth in zip(events, sizes, depths, strict=True)
+        if size <= size_limit and depth <= depth_limit
+    ]
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
 
 
 def direct(ids: Sequence[str]) -> Workload:

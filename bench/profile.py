@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "10"))
     )
+    parser.add_argument("--event-kb", type=int, default=int(os.environ.get("BENCH_EVENT_KB", "30")))
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -37,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     seconds = max(2, round(args.seconds))
 
     sections = ["# Gateway profile (py-spy, c=16)", ""]
-    with session(events=1100, many_ids=(1000,)) as s, tempfile.TemporaryDirectory() as tmp:
+    with (
+        session(events=1100, many_ids=(1000,), event_kb=args.event_kb or None) as s,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         for workload in s.workloads:
             if workload.target != "gateway":
                 continue

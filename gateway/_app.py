@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -15,13 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from gateway._discovery import Discovery, parse_ports
 from gateway._graphiql import ASSETS_PATH, LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
 from gateway._metrics import Metrics
 from gateway._middleware import BodySizeLimit, RequestId
 from gateway._resilience import Resilience
 from gateway._settings import Settings
-from gateway._upstream import UpstreamClient
+from gateway._tracing import Tracing
+from gateway._upstream import UpstreamClient, UpstreamParts
 from gateway._view import GraphQLView
 
 __all__ = ["create_app"]
@@ -61,14 +63,26 @@ def _middleware(settings: Settings) -> list[Middleware]:
 
 
 def create_app(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: Any | None = None,
 ) -> Starlette:
-    """Build the gateway. `transport` replaces the network, e.g. with a simulator in tests."""
+    """Build the gateway.
+
+    `transport` replaces the network (a simulator, in tests and the demo);
+    `tracer_provider` (an OpenTelemetry TracerProvider) turns tracing on with it.
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        discovery = None
+        base_url = settings.upstream
+        if base_url == "auto" and transport is None:
+            discovery = Discovery(parse_ports(settings.discovery_ports))
+            base_url = await discovery.find()
         async with httpx.AsyncClient(
-            base_url=str(settings.upstream),
+            base_url=base_url if base_url != "auto" else "http://pieces-os.invalid",
             transport=transport,
             timeout=httpx.Timeout(
                 settings.upstream_timeout,
@@ -88,7 +102,9 @@ def create_app(
                 retries=settings.upstream_retries,
                 deadline=settings.upstream_timeout,
             )
-            upstream = UpstreamClient(client, resilience, metrics)
+            upstream = UpstreamClient(
+                UpstreamParts(client, resilience, metrics, tracing, discovery)
+            )
             snapshots = SnapshotFetcher(
                 metrics,
                 batch_size=settings.upstream_batch_size,
@@ -97,13 +113,18 @@ def create_app(
             yield {"upstream": upstream, "snapshots": snapshots}
 
     metrics = Metrics()
+    tracing = (
+        Tracing(tracer_provider)
+        if tracer_provider is not None
+        else Tracing.from_settings(settings.tracing, settings.tracing_endpoint)
+    )
 
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     graphiql = LocalGraphiQL.find() if settings.serves_graphiql else None
     routes: list[BaseRoute] = [
-        Route("/graphql", GraphQLView(settings, metrics, graphiql=graphiql)),
+        Route("/graphql", GraphQLView(settings, metrics, tracing, graphiql=graphiql)),
         Route("/healthz", _healthz),
         Route("/readyz", _readyz),
         Route("/metrics", metrics_endpoint),

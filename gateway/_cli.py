@@ -172,11 +172,19 @@ def demo(events: int, seed: int, **given: Any) -> None:
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the generated events."
 )
-def simulator(host: str, port: int, events: int, seed: int) -> None:
+@click.option(
+    "--event-kb",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Grow events to about this many KB each, with nested references and screen text "
+    "[default: ordinary events, ~2 KB].",
+)
+def simulator(host: str, port: int, events: int, seed: int, event_kb: int | None) -> None:
     """Serve the bundled Pieces OS simulator (the WorkstreamEvent API, in memory)."""
     from gateway.simulator import create_simulator
 
-    uvicorn.run(create_simulator(events=events, seed=seed), host=host, port=port, log_level="info")
+    app = create_simulator(events=events, seed=seed, event_kb=event_kb)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @cli.command()

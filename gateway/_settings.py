@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway._discovery import parse_ports
 from gateway._logging import LogFormat
 from schema import SchemaOptions
 
@@ -35,13 +36,22 @@ class Settings(BaseSettings):
         "auto", description="Log lines as json, text, or auto (text at a terminal, else json)."
     )
     log_level: str = Field("INFO", description="Least severe log level written.")
+    tracing: bool = Field(False, description="Export OpenTelemetry traces (needs the otel extra).")
+    tracing_endpoint: str | None = Field(
+        None, description="OTLP/HTTP endpoint for traces (else the OTEL_EXPORTER_OTLP_* env)."
+    )
     shutdown_grace: float = Field(
         10.0, ge=0, description="Seconds in-flight requests get to finish on SIGTERM."
     )
 
     # --- the upstream ----------------------------------------------------------------------
-    upstream: HttpUrl = Field(
-        HttpUrl("http://127.0.0.1:39300"), description="Base URL of the Pieces OS REST API."
+    upstream: str = Field(
+        "auto",
+        description="Base URL of the Pieces OS REST API, or `auto` to look for it on this "
+        "machine's discovery ports.",
+    )
+    discovery_ports: str = Field(
+        "39300-39333,1000", description="Where `auto` looks for Pieces OS, in order."
     )
     upstream_timeout: float = Field(
         10.0, gt=0, description="Seconds one upstream read may take in all, retries included."
@@ -96,6 +106,19 @@ class Settings(BaseSettings):
     cors_origins: CommaList = Field(
         (), description="Browser origins allowed to call the gateway (CORS); none by default."
     )
+
+    @field_validator("upstream")
+    @classmethod
+    def _upstream_url(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        return str(HttpUrl(value))
+
+    @field_validator("discovery_ports")
+    @classmethod
+    def _ports(cls, value: str) -> str:
+        parse_ports(value)
+        return value
 
     @field_validator("forward_headers", "cors_origins", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal, NamedTuple
@@ -18,8 +19,10 @@ from urllib.parse import quote
 import httpx
 import orjson
 
+from gateway._discovery import Discovery
 from gateway._metrics import Metrics
 from gateway._resilience import Resilience
+from gateway._tracing import Tracing
 from schema import Json
 from schema.errors import (
     BadUserInput,
@@ -32,7 +35,7 @@ from schema.errors import (
     UpstreamUnavailable,
 )
 
-__all__ = ["BatchResult", "BatchUnsupported", "UpstreamClient", "path_segment"]
+__all__ = ["BatchResult", "BatchUnsupported", "UpstreamClient", "UpstreamParts", "path_segment"]
 
 logger = logging.getLogger("pieces_gateway.upstream")
 
@@ -71,6 +74,17 @@ class BatchUnsupported(Exception):
     """The upstream has no batch endpoint (an older Pieces OS)."""
 
 
+@dataclass(frozen=True, slots=True)
+class UpstreamParts:
+    """What every view of the upstream client shares, for the process."""
+
+    client: httpx.AsyncClient
+    resilience: Resilience
+    metrics: Metrics
+    tracing: Tracing
+    discovery: Discovery | None = None
+
+
 class UpstreamClient:
     """Speaks the WorkstreamEvent REST API over a shared `httpx.AsyncClient`.
 
@@ -78,29 +92,19 @@ class UpstreamClient:
     own headers (request id, forwarded headers) to every call.
     """
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        resilience: Resilience,
-        metrics: Metrics,
-        *,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self._client = client
-        self._resilience = resilience
-        self._metrics = metrics
+    def __init__(self, parts: UpstreamParts, *, headers: Mapping[str, str] | None = None) -> None:
+        self._parts = parts
+        self._client = parts.client
         self._headers = dict(headers or {})
         self.calls = 0  # requests sent through this view, retries included
 
     def with_headers(self, headers: Mapping[str, str]) -> UpstreamClient:
         """A view for one request: its headers, its own call count."""
-        return UpstreamClient(
-            self._client, self._resilience, self._metrics, headers={**self._headers, **headers}
-        )
+        return UpstreamClient(self._parts, headers={**self._headers, **headers})
 
     @property
     def breaker_state(self) -> str:
-        return self._resilience.breaker_state
+        return self._parts.resilience.breaker_state
 
     async def health(self) -> bool:
         try:
@@ -248,7 +252,7 @@ class UpstreamClient:
             response = await self._request(endpoint, method, path, params, content, headers)
             return _check(response, method, path, not_found)
 
-        return await self._resilience.run(attempt, idempotent=idempotent)
+        return await self._parts.resilience.run(attempt, idempotent=idempotent)
 
     async def _request(
         self,
@@ -262,11 +266,18 @@ class UpstreamClient:
         self.calls += 1
         started = time.perf_counter()
         status = "cancelled"  # unless something below says otherwise
+        tracing = self._parts.tracing
         try:
-            response = await self._client.request(
-                method, path, params=params or None, content=content, headers=headers
-            )
-            status = str(response.status_code)
+            with tracing.span(
+                f"pieces_os.{endpoint}", client=True, **{"http.request.method": method}
+            ) as span:
+                tracing.inject(headers)
+                response = await self._client.request(
+                    method, path, params=params or None, content=content, headers=headers
+                )
+                status = str(response.status_code)
+                if span is not None:
+                    span.set_attribute("http.response.status_code", response.status_code)
             return response
         except httpx.PoolTimeout as exc:
             status = "busy"
@@ -280,11 +291,14 @@ class UpstreamClient:
             raise UpstreamTimeout("Pieces OS did not answer in time.") from exc
         except httpx.TransportError as exc:
             status = "unreachable"
+            if self._parts.discovery is not None and isinstance(exc, httpx.ConnectError):
+                self._parts.discovery.rediscover_soon(self._client)
             logger.warning("%s %s: %s: %s", method, path, type(exc).__name__, exc)
             raise UpstreamUnavailable("Pieces OS cannot be reached.") from exc
         finally:
-            self._metrics.upstream_requests.labels(endpoint, status).inc()
-            self._metrics.upstream_seconds.labels(endpoint).observe(time.perf_counter() - started)
+            metrics = self._parts.metrics
+            metrics.upstream_requests.labels(endpoint, status).inc()
+            metrics.upstream_seconds.labels(endpoint).observe(time.perf_counter() - started)
 
 
 def _check(

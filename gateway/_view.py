@@ -38,6 +38,7 @@ from gateway._media_types import GRAPHQL_RESPONSE_JSON, negotiate
 from gateway._metrics import Metrics
 from gateway._persisted import PersistedQueries
 from gateway._settings import Settings
+from gateway._tracing import Tracing
 from gateway._upstream import UpstreamClient
 from schema import Context, build_schema
 
@@ -91,7 +92,12 @@ def _refine(error: HTTPException, method: str) -> HTTPException:
 
 class GraphQLView(GraphQL[Context, None]):
     def __init__(
-        self, settings: Settings, metrics: Metrics, *, graphiql: LocalGraphiQL | None = None
+        self,
+        settings: Settings,
+        metrics: Metrics,
+        tracing: Tracing,
+        *,
+        graphiql: LocalGraphiQL | None = None,
     ) -> None:
         super().__init__(
             build_schema(settings.schema_options),
@@ -102,6 +108,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._forward = frozenset(h.lower() for h in settings.forward_headers) - _HOP_BY_HOP
         self._graphiql = graphiql
         self._metrics = metrics
+        self._tracing = tracing
         self._persisted = PersistedQueries(
             enabled=settings.persisted_queries, max_entries=settings.persisted_queries_max
         )
@@ -187,12 +194,17 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         started = time.perf_counter()
-        resolved = self._persisted.resolve(kwargs["request_data"])
-        if isinstance(resolved, ExecutionResult):
-            result = resolved
-        else:
-            kwargs["request_data"] = resolved
-            result = await self._execute_within_deadline(*args, **kwargs)
+        context: Context = kwargs["context"]
+        with self._tracing.span("graphql.operation", request_id=context.request_id) as span:
+            resolved = self._persisted.resolve(kwargs["request_data"])
+            if isinstance(resolved, ExecutionResult):
+                result = resolved
+            else:
+                kwargs["request_data"] = resolved
+                result = await self._execute_within_deadline(*args, **kwargs)
+            if span is not None:
+                span.set_attribute("graphql.operation.name", context.operation_name or "")
+                span.set_attribute("graphql.errors", len(result.errors or ()))
         self._record(kwargs["request_data"], kwargs["context"], result, started)
         return result
 

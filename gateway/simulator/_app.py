@@ -29,9 +29,13 @@ class _RawPathRouting:
         await self.app(scope, receive, send)
 
 
-def create_simulator(*, events: int = 50, seed: int = 0, batch_endpoint: bool = True) -> Starlette:
+def create_simulator(
+    *, events: int = 50, seed: int = 0, event_kb: int | None = None, batch_endpoint: bool = True
+) -> Starlette:
     """An in-memory Pieces OS answering the WorkstreamEvent endpoints.
 
+    Its events are ordinary (~2 KB), or about `event_kb` KB each with their
+    nested references, screen text and anchors (see `generate_events`).
     `batch_endpoint=False` imitates an older Pieces OS without
     `POST /workstream_events/batch/fetch`, which then answers 404. Faults can
     be injected through `app.state.faults` (see `_faults`).
@@ -41,6 +45,6 @@ def create_simulator(*, events: int = 50, seed: int = 0, batch_endpoint: bool = 
         exception_handlers={InvalidRequest: invalid_request, UnknownEvent: unknown_event},
         middleware=[Middleware(FaultInjection), Middleware(_RawPathRouting)],
     )
-    app.state.store = Store(generate_events(events, seed))
+    app.state.store = Store(generate_events(events, seed, event_kb=event_kb))
     app.state.faults = Faults()
     return app

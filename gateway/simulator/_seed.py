@@ -1,7 +1,8 @@
 """Deterministic WorkstreamEvents for the simulator to start with.
 
 The first few carry every field and enum value of the contract (see
-`_coverage`); the rest look like what Pieces OS records on an ordinary day.
+`_coverage`); the rest look like what Pieces OS records on an ordinary day
+(~2 KB each), or, with `event_kb`, like a busy one (see `_rich`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from ._coverage import CoverageFiller
 from ._instants import format_instant
+from ._rich import enrich
 
 # Seeded data never looks at the wall clock, so a seed always means the same events.
 _EPOCH = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -59,14 +61,20 @@ _SITES = (
 )
 
 
-def generate_events(count: int, seed: int) -> list[dict[str, Any]]:
-    """`count` SDK-valid WorkstreamEvents, the same ones for the same seed."""
+def generate_events(count: int, seed: int, *, event_kb: int | None = None) -> list[dict[str, Any]]:
+    """`count` SDK-valid WorkstreamEvents, the same ones for the same seed.
+
+    With `event_kb`, the ordinary events carry nested references, captured
+    screen text and anchors, up to about that many KB of JSON each.
+    """
     rng = random.Random(seed)
     base = _EPOCH + timedelta(days=seed % 365)
     filler = CoverageFiller("WorkstreamEvent", rng, base)
     events: list[dict[str, Any]] = []
     for _ in range(count):
         event = _ordinary_event(rng, base)
+        if event_kb is not None:
+            enrich(event, rng, base, event_kb)
         if not filler.done():
             covering = filler.fill(_COVERAGE_BUDGET)
             # Keep the ordinary identity and timeline so ordering and filters behave.
