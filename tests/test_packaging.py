@@ -48,3 +48,13 @@ def _has_compose() -> bool:
 @pytest.mark.skipif(not _has_compose(), reason="docker compose is not installed on this machine")
 def test_docker_compose_accepts_the_file() -> None:
     subprocess.run(["docker", "compose", "config", "--quiet"], cwd=ROOT, check=True)
+
+
+def test_the_readme_documents_every_setting() -> None:
+    from gateway._settings import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    for name, field in Settings.model_fields.items():
+        flag, variable = f"--{name.replace('_', '-')}", f"PIECES_GATEWAY_{name.upper()}"
+        assert f"| `{flag}` | `{variable}` |" in readme, f"README lacks {flag}"
+        assert str(field.description) in readme
