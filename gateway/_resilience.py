@@ -95,21 +95,37 @@ class Resilience:
         return str(self._breaker.context.state)
 
     async def run(self, attempt: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(1 + (self._retries if idempotent else 0)),
-            wait=_wait,
-            retry=retry_if_exception(_retryable),
-            reraise=True,
-        )
         try:
             async with asyncio.timeout(self._deadline):
-                async for try_ in retrying:
-                    with try_:
-                        return await self._guarded(attempt)
+                # Most calls succeed the first time: tenacity's machinery (~15 µs
+                # a call) is only built once a retryable attempt has failed.
+                try:
+                    return await self._guarded(attempt)
+                except Exception as exc:
+                    if not (idempotent and self._retries and _retryable(exc)):
+                        raise
+                    return await self._retry(attempt, exc)
         except TimeoutError as exc:
             raise UpstreamTimeout(
                 f"Pieces OS did not answer within {self._deadline:g} seconds."
             ) from exc
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _retry(self, attempt: Callable[[], Awaitable[T]], failed: Exception) -> T:
+        """Tenacity's retries, its first attempt being the one that already `failed`."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(1 + self._retries),
+            wait=_wait,
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        )
+        first: Exception | None = failed
+        async for try_ in retrying:
+            with try_:
+                if first is not None:
+                    replayed, first = first, None
+                    raise replayed
+                return await self._guarded(attempt)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from gateway import Settings, create_app
 from gateway.simulator import create_simulator
@@ -38,13 +40,31 @@ def upstream(simulator: Starlette) -> Recorder:
     return Recorder(simulator)
 
 
+@asynccontextmanager
+async def running_gateway(
+    upstream: ASGIApp | httpx.AsyncBaseTransport | None, /, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The real gateway app, in-process, in front of `upstream`.
+
+    `upstream` is an ASGI app (reached through httpx's transport seam), a
+    transport, or None for the network (then say where: `upstream="http://..."`).
+    """
+    transport = upstream
+    if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+        transport = httpx.ASGITransport(transport)
+    app = create_app(Settings(**{"upstream": UPSTREAM, **settings}), transport=transport)
+    async with LifespanManager(app) as manager:
+        to_gateway = httpx.ASGITransport(manager.app)
+        async with httpx.AsyncClient(
+            transport=to_gateway, base_url="http://gateway.test"
+        ) as client:
+            yield client
+
+
 @pytest.fixture
 async def http(upstream: Recorder) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(upstream))
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-            yield client
+    async with running_gateway(upstream) as client:
+        yield client
 
 
 @pytest.fixture

@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from gateway import Settings, create_app
 from gateway.simulator import create_simulator
-from tests.conftest import UPSTREAM, GraphQLClient
+from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
 
 MANY = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id readable } }"
@@ -23,20 +20,10 @@ def old_upstream() -> Recorder:
     return Recorder(create_simulator(events=20, seed=7, batch_endpoint=False))
 
 
-async def _gateway(upstream: Recorder, **settings: Any) -> AsyncIterator[GraphQLClient]:
-    app = create_app(
-        Settings(**{"upstream": UPSTREAM, **settings}), transport=httpx.ASGITransport(upstream)
-    )
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
-            yield GraphQLClient(http)
-
-
 @pytest.fixture
 async def old_gql(old_upstream: Recorder) -> AsyncIterator[GraphQLClient]:
-    async for client in _gateway(old_upstream):
-        yield client
+    async with running_gateway(old_upstream) as http:
+        yield GraphQLClient(http)
 
 
 async def test_thirty_reads_of_ten_ids_cost_one_batch_call(
@@ -80,8 +67,8 @@ async def test_a_missing_id_is_null_at_its_index_with_not_found(
 
 async def test_batches_are_cut_into_chunks(upstream: Recorder, events: dict[str, Any]) -> None:
     ids = list(events)[:10]
-    async for gql in _gateway(upstream, upstream_batch_size=4):
-        result = await gql(MANY, {"ids": ids})
+    async with running_gateway(upstream, upstream_batch_size=4) as http:
+        result = await GraphQLClient(http)(MANY, {"ids": ids})
     assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
     sizes = sorted(len(r.json()["workstreamEvents"]["iterable"]) for r in upstream.requests)
     assert sizes == [2, 4, 4]

@@ -10,18 +10,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from gateway import Settings, create_app
 from gateway._graphiql import LocalGraphiQL
-from tests.conftest import UPSTREAM
+from tests.conftest import running_gateway
 from tests.recording import Recorder
 from tests.serving import free_port
 
@@ -42,16 +40,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
-
-
-async def _client(upstream: Recorder, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        Settings(**{"upstream": UPSTREAM, **settings}), transport=httpx.ASGITransport(upstream)
-    )
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
-            yield http
 
 
 @needs_bundles
@@ -84,7 +72,7 @@ async def test_without_bundles_strawberrys_cdn_page_is_kept_and_said_so(
 
 
 async def test_no_graphiql_and_no_bundles_in_production(upstream: Recorder) -> None:
-    async for http in _client(upstream, production=True):
+    async with running_gateway(upstream, production=True) as http:
         page = await http.get("/graphql", headers={"accept": "text/html"})
         assert page.status_code == 404
         asset = await http.get("/graphiql/static/graphiql.min.js")

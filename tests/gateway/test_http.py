@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from gateway import Settings, create_app
-from tests.conftest import UPSTREAM
+from tests.conftest import running_gateway
 from tests.recording import Recorder
 
 ORDINARY = {"query": "{ __typename }"}
@@ -18,16 +15,6 @@ MUTATION = (
     'mutation { workstreamEventsDeleteSpecificWorkstreamEvent(workstreamEvent: "x") '
     "{ __typename } }"
 )
-
-
-async def _client(upstream: Recorder, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        Settings(**{"upstream": UPSTREAM, **settings}), transport=httpx.ASGITransport(upstream)
-    )
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
-            yield http
 
 
 def _code(response: httpx.Response) -> str:
@@ -88,7 +75,7 @@ async def test_malformed_requests_get_a_4xx_with_a_clear_message(
 
 
 async def test_batching_when_enabled_is_bounded(upstream: Recorder) -> None:
-    async for http in _client(upstream, batching=True, max_batch_operations=2):
+    async with running_gateway(upstream, batching=True, max_batch_operations=2) as http:
         ok = await http.post("/graphql", json=[ORDINARY, ORDINARY])
         assert ok.json() == [{"data": {"__typename": "Query"}}] * 2
         refused = await http.post("/graphql", json=[ORDINARY] * 3)
@@ -188,7 +175,9 @@ async def test_every_response_carries_a_request_id_that_reaches_the_upstream(
 
 
 async def test_only_allow_listed_headers_are_forwarded(upstream: Recorder) -> None:
-    async for http in _client(upstream, forward_headers=("Authorization", "Connection", "X-Team")):
+    async with running_gateway(
+        upstream, forward_headers=("Authorization", "Connection", "X-Team")
+    ) as http:
         await http.post(
             "/graphql",
             json={"query": '{ workstreamEvent(id: "x") { id } }'},
@@ -210,7 +199,7 @@ async def test_cors_is_closed_by_default(http: httpx.AsyncClient) -> None:
 
 
 async def test_cors_allows_only_the_configured_origins(upstream: Recorder) -> None:
-    async for http in _client(upstream, cors_origins=("http://app.test",)):
+    async with running_gateway(upstream, cors_origins=("http://app.test",)) as http:
         ok = await http.options(
             "/graphql",
             headers={"origin": "http://app.test", "access-control-request-method": "POST"},
@@ -223,7 +212,7 @@ async def test_cors_allows_only_the_configured_origins(upstream: Recorder) -> No
 async def test_production_turns_off_introspection_graphiql_and_suggestions(
     upstream: Recorder,
 ) -> None:
-    async for http in _client(upstream, production=True):
+    async with running_gateway(upstream, production=True) as http:
         introspection = await http.post(
             "/graphql", json={"query": "{ __schema { types { name } } }"}
         )

@@ -68,9 +68,9 @@ async def test_a_persisted_mutation_is_still_refused_over_get(http: httpx.AsyncC
 
 
 async def test_when_off_clients_are_told_it_is_not_supported(upstream: Recorder) -> None:
-    from tests.gateway.test_http import _client
+    from tests.conftest import running_gateway
 
-    async for http in _client(upstream, persisted_queries=False):
+    async with running_gateway(upstream, persisted_queries=False) as http:
         response = await http.post("/graphql", json={"extensions": EXTENSIONS})
         assert response.json()["errors"][0]["message"] == "PersistedQueryNotSupported"
         assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"

@@ -8,13 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
-from gateway import Settings, create_app
 from gateway._upstream import _retry_after
 from gateway.simulator import Faults
-from tests.conftest import UPSTREAM, GraphQLClient
+from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
 from tests.serving import free_port, serve
 
@@ -35,22 +33,12 @@ def event_id(events: dict[str, Any]) -> str:
     return next(iter(events))
 
 
-async def _gateway(upstream: Recorder, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        Settings(**{"upstream": UPSTREAM, **settings}), transport=httpx.ASGITransport(upstream)
-    )
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
-            yield http
-
-
 @pytest.fixture
 async def fragile(upstream: Recorder) -> AsyncIterator[httpx.AsyncClient]:
     """A gateway whose breaker opens after 3 failures, for half a second."""
-    async for http in _gateway(
+    async with running_gateway(
         upstream, breaker_threshold=3, breaker_cooldown=0.5, upstream_retries=0
-    ):
+    ) as http:
         yield http
 
 
@@ -82,7 +70,7 @@ async def test_a_slow_upstream_answers_within_the_timeout(
     upstream: Recorder, faults: Faults, event_id: str
 ) -> None:
     faults.delay = 30
-    async for http in _gateway(upstream, upstream_timeout=0.3):
+    async with running_gateway(upstream, upstream_timeout=0.3) as http:
         async with asyncio.timeout(10):  # a hang fails the test instead of stalling the suite
             response = await http.post(
                 "/graphql", json={"query": READ, "variables": {"id": event_id}}
@@ -162,23 +150,18 @@ async def test_ordinary_upstream_errors_do_not_open_the_breaker(
     assert (await fragile.get("/readyz")).json()["breaker"] == "closed"
 
 
-async def _network_gateway(base_url: str, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A gateway reaching its upstream over real loopback connections."""
-    app = create_app(Settings(**{"upstream": base_url, **settings}))
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
-            yield http
-
-
 async def test_overload_waits_a_bounded_time_then_says_busy(
     simulator: Starlette, faults: Faults, event_id: str
 ) -> None:
     faults.delay = 0.5
     with serve(simulator) as base_url:
-        async for http in _network_gateway(
-            base_url, upstream_max_connections=1, upstream_queue_timeout=0.1, upstream_retries=0
-        ):
+        async with running_gateway(
+            None,
+            upstream=base_url,
+            upstream_max_connections=1,
+            upstream_queue_timeout=0.1,
+            upstream_retries=0,
+        ) as http:
             responses = await asyncio.gather(
                 *(
                     http.post("/graphql", json={"query": READ, "variables": {"id": event_id}})
@@ -206,9 +189,9 @@ async def test_a_restarted_pieces_os_is_back_in_use_without_restarting_the_gatew
     simulator: Starlette, event_id: str
 ) -> None:
     port = free_port()
-    async for http in _network_gateway(
-        f"http://127.0.0.1:{port}", breaker_threshold=2, breaker_cooldown=0.3
-    ):
+    async with running_gateway(
+        None, upstream=f"http://127.0.0.1:{port}", breaker_threshold=2, breaker_cooldown=0.3
+    ) as http:
         request = {"query": READ, "variables": {"id": event_id}}
         # Nothing listens yet: refused, then the breaker opens.
         assert _code((await http.post("/graphql", json=request)).json()) == "UPSTREAM_UNAVAILABLE"

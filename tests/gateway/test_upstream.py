@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from gateway import Settings, create_app
-from tests.conftest import UPSTREAM, GraphQLClient
+from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
 
 READ = "query Read($id: ID!) { workstreamEvent(id: $id) { id readable } }"
-
-
-@asynccontextmanager
-async def gateway_for(
-    transport: httpx.AsyncBaseTransport | None, **settings: Any
-) -> AsyncIterator[GraphQLClient]:
-    app = create_app(Settings(**{"upstream": UPSTREAM, **settings}), transport=transport)
-    async with LifespanManager(app) as manager:
-        client_transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=client_transport, base_url="http://gw.test") as http:
-            yield GraphQLClient(http)
 
 
 def upstream_answering(endpoint: Callable[[Request], Any]) -> httpx.ASGITransport:
@@ -42,8 +28,8 @@ def upstream_answering(endpoint: Callable[[Request], Any]) -> httpx.ASGITranspor
 async def _read_error(
     transport: httpx.AsyncBaseTransport | None, **settings: Any
 ) -> dict[str, Any]:
-    async with gateway_for(transport, **settings) as gql:
-        result = await gql(READ, {"id": "some-id"})
+    async with running_gateway(transport, **settings) as http:
+        result = await GraphQLClient(http)(READ, {"id": "some-id"})
     assert result["data"] == {"workstreamEvent": None}
     (error,) = result["errors"]
     assert error["path"] == ["workstreamEvent"]
