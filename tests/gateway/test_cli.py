@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import re
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,6 +13,7 @@ from click.testing import CliRunner
 
 from gateway._cli import cli
 from gateway._settings import Settings
+from tests.serving import demo_process, free_port, stop, wait_until_up
 
 ROOT = Path(__file__).parents[2]
 
@@ -41,58 +38,15 @@ def test_a_bad_setting_is_a_usage_error() -> None:
     assert "upstream_timeout" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def demo() -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    port = _free_port()
-    env = {**os.environ, "PIECES_GATEWAY_PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "demo", "--events", "5"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield port, process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
-
-
-def test_demo_serves_graphql_against_the_simulator(
-    demo: tuple[int, subprocess.Popen[str]],
-) -> None:
-    port, process = demo
-    assert process.stdout is not None
-    banner = ""
-    deadline = time.monotonic() + 30
-    while "workstreamEvent(id:" not in banner and time.monotonic() < deadline:
-        banner += process.stdout.readline()
-    match = re.search(r'workstreamEvent\(id: "([^"]+)"\)', banner)
-    assert match, banner
-    assert f"http://127.0.0.1:{port}/graphql" in banner
-    query = "query($id: ID!) { workstreamEvent(id: $id) { id readable application { name } } }"
-    request = {"query": query, "variables": {"id": match[1]}}
-    while time.monotonic() < deadline:
-        try:
-            response = httpx.post(f"http://127.0.0.1:{port}/graphql", json=request)
-            break
-        except httpx.ConnectError:
-            time.sleep(0.1)
-    else:
-        pytest.fail("the demo did not start listening")
-    event = response.json()["data"]["workstreamEvent"]
-    assert event["id"] == match[1]
-    assert event["application"]["name"]
-    assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+def test_demo_serves_graphql_against_the_simulator() -> None:
+    with demo_process() as demo:
+        assert f"{demo.url}/graphql" in demo.banner
+        query = "query($id: ID!) { workstreamEvent(id: $id) { id readable application { name } } }"
+        request = {"query": query, "variables": {"id": demo.event_id}}
+        event = httpx.post(f"{demo.url}/graphql", json=request).json()["data"]["workstreamEvent"]
+        assert event["id"] == demo.event_id
+        assert event["application"]["name"]
+        assert httpx.get(f"{demo.url}/readyz").status_code == 200
 
 
 def test_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,19 +60,8 @@ def test_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert (flagged.max_depth, flagged.cors_origins) == (9, ("http://c.test",))
 
 
-def _wait_until_up(url: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    pytest.fail(f"{url} did not come up")
-
-
 def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
-    simulator_port, gateway_port = _free_port(), _free_port()
+    simulator_port, gateway_port = free_port(), free_port()
     processes: list[subprocess.Popen[bytes]] = []
     try:
         processes.append(
@@ -139,7 +82,7 @@ def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
         )
         upstream = f"http://127.0.0.1:{simulator_port}"
         deadline = time.monotonic() + 30
-        _wait_until_up(f"{upstream}/.well-known/health", deadline)
+        wait_until_up(f"{upstream}/.well-known/health", deadline)
         event_id = httpx.get(f"{upstream}/workstream_events/identifiers").json()["iterable"][0][
             "id"
         ]
@@ -161,7 +104,7 @@ def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
             stderr=subprocess.DEVNULL,
         )
         processes.append(gateway)
-        _wait_until_up(f"http://127.0.0.1:{gateway_port}/healthz", deadline)
+        wait_until_up(f"http://127.0.0.1:{gateway_port}/healthz", deadline)
 
         def terminate_soon() -> None:
             time.sleep(0.3)
@@ -183,6 +126,4 @@ def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
         assert gateway.wait(timeout=10) in (0, -15)
     finally:
         for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=10)
+            stop(process)

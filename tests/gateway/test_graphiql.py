@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +16,7 @@ import pytest
 from gateway._graphiql import LocalGraphiQL
 from tests.conftest import running_gateway
 from tests.recording import Recorder
-from tests.serving import free_port
+from tests.serving import Demo, demo_process
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INSTALLED = LocalGraphiQL.find() is not None
@@ -79,52 +74,11 @@ async def test_no_graphiql_and_no_bundles_in_production(upstream: Recorder) -> N
         assert asset.status_code == 404
 
 
-@dataclass(frozen=True)
-class Demo:
-    url: str
-    event_id: str
-
-
-def _listening(url: str, deadline: float) -> bool:
-    while time.monotonic() < deadline:
-        try:
-            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-        except httpx.ConnectError:
-            time.sleep(0.1)
-    return False
-
-
 @pytest.fixture
 def demo() -> Iterator[Demo]:
     """`pieces-gateway demo` in a subprocess, stopped by its pid."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "demo", "--events", "5"],
-        env={**os.environ, "PIECES_GATEWAY_PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        deadline = time.monotonic() + 15
-        while "workstreamEvent(id:" not in banner and time.monotonic() < deadline:
-            banner += process.stdout.readline()
-        match = re.search(r'workstreamEvent\(id: "([^"]+)"\)', banner)
-        assert match, banner
-        url = f"http://127.0.0.1:{port}"
-        assert _listening(url, deadline), "the demo did not start listening"
-        yield Demo(url, match[1])
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stdout:
-            process.stdout.close()
+    with demo_process() as running:
+        yield running
 
 
 def _result(page: Any, text: str) -> str:
