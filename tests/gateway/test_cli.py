@@ -127,3 +127,51 @@ def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
     finally:
         for process in processes:
             stop(process)
+
+
+def test_serve_with_workers_answers_from_every_worker() -> None:
+    simulator_port, gateway_port = free_port(), free_port()
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "gateway", "simulator", "--port", str(simulator_port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        upstream = f"http://127.0.0.1:{simulator_port}"
+        deadline = time.monotonic() + 60
+        wait_until_up(f"{upstream}/.well-known/health", deadline)
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gateway",
+                    "serve",
+                    "--port",
+                    str(gateway_port),
+                    "--upstream",
+                    upstream,
+                    "--workers",
+                    "2",
+                    "--max-depth",
+                    "5",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        url = f"http://127.0.0.1:{gateway_port}"
+        wait_until_up(f"{url}/readyz", deadline)
+        deep = (
+            '{ workstreamEvent(id: "x") '
+            "{ summaries { iterable { reference { events { iterable { id } } } } } } }"
+        )
+        for _ in range(6):  # the flags reach every worker, through the environment
+            answer = httpx.post(f"{url}/graphql", json={"query": deep}).json()
+            assert answer["errors"][0]["extensions"]["code"] == "MAX_DEPTH_EXCEEDED"
+    finally:
+        for process in processes:
+            stop(process)
