@@ -22,6 +22,18 @@ def test_ordinary_leaves_out_outsized_events() -> None:
     assert ordinary([*small, {"id": "big", "readable": "x" * 1000}]) == small
 
 
+def test_ordinary_leaves_out_deeper_events() -> None:
+    # The simulator's coverage events nest far deeper than any ordinary one.
+    usual = [{"id": str(i), "tags": {"iterable": [{"id": "t"}]}} for i in range(5)]
+    deep = {"id": "deep", "tags": {"iterable": [{"id": "t", "reference": {"score": {"a": 1}}}]}}
+    assert ordinary([*usual, deep]) == usual
+
+
+def test_selection_leaves_out_objects_with_nothing_to_select() -> None:
+    events = [{"id": "a", "persons": {"iterable": [{"id": "p", "reference": {"type": {}}}]}}]
+    assert "type" not in selection("WorkstreamEvent", events)
+
+
 def test_many_sends_distinct_ids() -> None:
     workload = many([str(i) for i in range(10)], per_op=4, variants=2)
     bodies = [json.loads(r.body or b"") for r in workload.requests]

@@ -34,9 +34,9 @@ from starlette.applications import Starlette
 from gateway.simulator import create_simulator
 
 
-@pytest.fixture
-def simulator() -> Starlette:
-    return create_simulator(events=20, seed=3)
+@pytest.fixture(params=[None, 30], ids=["ordinary", "rich"])
+def simulator(request: pytest.FixtureRequest) -> Starlette:
+    return create_simulator(events=20, seed=3, event_kb=request.param)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from gateway.simulator._validate import problems
 from schema.contract import ENUMS, MODELS
 
 EVENTS = generate_events(50, 0)
+RICH = generate_events(30, 0, event_kb=30)
 _INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -83,3 +85,21 @@ def test_ordinary_events_look_real() -> None:
         assert base - timedelta(days=60) <= created <= base
         assert event["readable"].endswith(".")
         assert event["summaries"]["iterable"] and event["score"]["manual"] >= 0
+
+
+@pytest.mark.parametrize("index", range(len(RICH)))
+def test_every_rich_event_is_valid(index: int) -> None:
+    event = RICH[index]
+    assert problems("WorkstreamEvent", event) == []
+    assert WorkstreamEvent.from_dict(event) is not None
+
+
+def test_rich_events_weigh_what_was_asked_for() -> None:
+    assert generate_events(30, 0, event_kb=30) == RICH
+    for event in RICH[10:]:
+        size = len(json.dumps(event, separators=(",", ":")))
+        assert 30 * 1024 <= size < 34 * 1024
+        reference = event["summaries"]["iterable"][0]["reference"]
+        assert reference["id"] == event["summaries"]["iterable"][0]["id"]
+        assert event["context"]["native_ocr"]["ocrText"]
+        assert event["anchors"]["iterable"]
