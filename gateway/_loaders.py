@@ -5,7 +5,7 @@ from it, so that however many fields, aliases, payloads or entities of one
 operation ask for the same (id, transferables), the upstream is asked once, and
 all the distinct ids asked for in one tick go upstream together: through
 `POST /workstream_events/batch/fetch` in chunks, or, on an older Pieces OS
-without that endpoint (404/405, remembered for the process), as concurrent
+without that endpoint (404/405, remembered for five minutes), as concurrent
 single GETs with bounded concurrency.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -27,6 +28,8 @@ __all__ = ["SnapshotFetcher"]
 
 logger = logging.getLogger("pieces_gateway.loaders")
 
+_ASK_BATCH_AGAIN_AFTER = 300.0  # seconds
+
 Outcome = Json | BaseException
 
 
@@ -35,7 +38,12 @@ class SnapshotFetcher:
         self._metrics = metrics
         self._batch_size = batch_size
         self._singles = asyncio.Semaphore(concurrency)
-        self.batch_supported = True
+        self._no_batch_until = 0.0
+
+    @property
+    def batch_supported(self) -> bool:
+        """False for a while after the upstream said it has no batch endpoint."""
+        return time.monotonic() >= self._no_batch_until
 
     def loader(self, upstream: UpstreamClient) -> DataLoader[SnapshotKey, Json]:
         """A DataLoader for one request (its cache must not outlive the request)."""
@@ -89,7 +97,9 @@ class SnapshotFetcher:
         except BatchUnsupported:
             if self.batch_supported:
                 logger.info("Pieces OS has no batch endpoint: fetching snapshots one by one")
-            self.batch_supported = False
+            # Remembered for the process, but not forever: Pieces OS may be
+            # upgraded (or rediscovered) while the gateway runs.
+            self._no_batch_until = time.monotonic() + _ASK_BATCH_AGAIN_AFTER
             return await self._singles_for(upstream, ids, transferables)
         except GatewayError as exc:
             return dict.fromkeys(ids, exc)
