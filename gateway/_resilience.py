@@ -27,6 +27,8 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
+    stop_any,
+    stop_base,
     wait_exponential_jitter,
 )
 
@@ -71,6 +73,17 @@ def _wait(state: RetryCallState) -> float:
     return float(retry_after) if retry_after is not None else _backoff(state)
 
 
+class _StopBefore(stop_base):
+    """Stop when the next wait would end past the deadline: then the client hears
+    the upstream's own answer (a 503, say), not a timeout."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return asyncio.get_running_loop().time() + _wait(retry_state) >= self.deadline
+
+
 class Resilience:
     def __init__(self, breaker: AsyncCircuitBreaker, *, retries: int, deadline: float) -> None:
         self._breaker = breaker
@@ -84,8 +97,13 @@ class Resilience:
         factory = AsyncCircuitBreakerFactory(
             default_threshold=threshold,
             default_ttl=cooldown,
-            # Listed exceptions do not count as failures when the function says so.
-            exclude=[(GatewayError, lambda exc: not _trips_breaker(exc))],
+            # Listed exceptions do not count as failures (when the function says so).
+            # A cancelled call is no verdict on the upstream: graphql-core cancels
+            # sibling fields when one fails, and that must not open the breaker.
+            exclude=[
+                asyncio.CancelledError,
+                (GatewayError, lambda exc: not _trips_breaker(exc)),
+            ],
         )
         return cls(await factory.get_breaker("pieces-os"), retries=retries, deadline=deadline)
 
@@ -95,26 +113,27 @@ class Resilience:
         return str(self._breaker.context.state)
 
     async def run(self, attempt: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
+        deadline = asyncio.get_running_loop().time() + self._deadline
         try:
-            async with asyncio.timeout(self._deadline):
-                # Most calls succeed the first time: tenacity's machinery (~15 µs
-                # a call) is only built once a retryable attempt has failed.
-                try:
-                    return await self._guarded(attempt)
-                except Exception as exc:
-                    if not (idempotent and self._retries and _retryable(exc)):
-                        raise
-                    return await self._retry(attempt, exc)
+            # Most calls succeed the first time: tenacity's machinery (~15 µs
+            # a call) is only built once a retryable attempt has failed.
+            try:
+                return await self._guarded(attempt, deadline)
+            except Exception as exc:
+                if not (idempotent and self._retries and _retryable(exc)):
+                    raise
+                return await self._retry(attempt, exc, deadline)
         except TimeoutError as exc:
             raise UpstreamTimeout(
                 f"Pieces OS did not answer within {self._deadline:g} seconds."
             ) from exc
-        raise AssertionError("unreachable: tenacity re-raises the last error")
 
-    async def _retry(self, attempt: Callable[[], Awaitable[T]], failed: Exception) -> T:
+    async def _retry(
+        self, attempt: Callable[[], Awaitable[T]], failed: Exception, deadline: float
+    ) -> T:
         """Tenacity's retries, its first attempt being the one that already `failed`."""
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(1 + self._retries),
+            stop=stop_any(stop_after_attempt(1 + self._retries), _StopBefore(deadline)),
             wait=_wait,
             retry=retry_if_exception(_retryable),
             reraise=True,
@@ -125,12 +144,14 @@ class Resilience:
                 if first is not None:
                     replayed, first = first, None
                     raise replayed
-                return await self._guarded(attempt)
+                return await self._guarded(attempt, deadline)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
-    async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:
+    async def _guarded(self, attempt: Callable[[], Awaitable[T]], deadline: float) -> T:
+        # The deadline is inside the breaker, so that a timeout counts against
+        # the upstream (as a TimeoutError) rather than as a cancellation.
         try:
-            async with self._breaker:
+            async with self._breaker, asyncio.timeout_at(deadline):
                 return await attempt()
         except OpenedState as exc:
             raise CircuitOpen(

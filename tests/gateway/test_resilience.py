@@ -204,3 +204,35 @@ async def test_a_restarted_pieces_os_is_back_in_use_without_restarting_the_gatew
                 assert (await http.get("/readyz")).status_code == 200
             gone = (await http.post("/graphql", json=request)).json()
             assert _code(gone) == "UPSTREAM_UNAVAILABLE"
+
+
+async def test_a_retry_after_past_the_deadline_answers_with_the_upstream_error(
+    upstream: Recorder, faults: Faults, event_id: str
+) -> None:
+    faults.status, faults.retry_after = 503, 3600
+    async with running_gateway(upstream, upstream_timeout=5) as http:
+        async with asyncio.timeout(4):  # it must not sit out the hour, nor the deadline
+            response = await http.post(
+                "/graphql", json={"query": READ, "variables": {"id": event_id}}
+            )
+    assert response.json()["errors"][0]["extensions"] == {"code": "UPSTREAM_ERROR", "status": 503}
+    assert len(upstream.requests) == 1
+
+
+async def test_fields_cancelled_by_a_failing_sibling_do_not_open_the_breaker(
+    fragile: httpx.AsyncClient, faults: Faults, events: dict[str, Any]
+) -> None:
+    # graphql-core cancels the other root fields when one fails: those upstream
+    # calls end cancelled, which says nothing about Pieces OS.
+    faults.delay = 0.05
+    pages = " ".join(
+        f"p{i}: workstreamEventsConnection(first: 1) {{ totalCount }}" for i in range(5)
+    )
+    query = f"{{ bad: workstreamEventsConnection(first: -1) {{ totalCount }} {pages} }}"
+    for _ in range(3):
+        await fragile.post("/graphql", json={"query": query})
+    faults.clear()
+    assert (await fragile.get("/readyz")).json()["breaker"] == "closed"
+    event_id = next(iter(events))
+    ok = await fragile.post("/graphql", json={"query": READ, "variables": {"id": event_id}})
+    assert ok.json() == {"data": {"workstreamEvent": {"id": event_id}}}
