@@ -28,9 +28,9 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_any,
-    stop_base,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from schema.errors import (
     GatewayError,
