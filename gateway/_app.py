@@ -103,14 +103,25 @@ def create_app(
                 deadline=settings.upstream_timeout,
             )
             upstream = UpstreamClient(
-                UpstreamParts(client, resilience, metrics, tracing, discovery)
+                UpstreamParts(
+                    client,
+                    resilience,
+                    metrics,
+                    tracing,
+                    max_response_bytes=settings.upstream_max_response_bytes,
+                    discovery=discovery,
+                )
             )
             snapshots = SnapshotFetcher(
                 metrics,
                 batch_size=settings.upstream_batch_size,
                 concurrency=settings.upstream_concurrency,
             )
-            yield {"upstream": upstream, "snapshots": snapshots}
+            try:
+                yield {"upstream": upstream, "snapshots": snapshots}
+            finally:
+                if tracer_provider is None:  # ours to close; a caller's is theirs
+                    tracing.shutdown()
 
     metrics = Metrics()
     tracing = (

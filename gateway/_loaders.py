@@ -29,6 +29,7 @@ __all__ = ["SnapshotFetcher"]
 logger = logging.getLogger("pieces_gateway.loaders")
 
 _ASK_BATCH_AGAIN_AFTER = 300.0  # seconds
+_CHUNKS_AT_ONCE = 4
 
 Outcome = Json | BaseException
 
@@ -80,10 +81,15 @@ class SnapshotFetcher:
             return await self._singles_for(upstream, ids, transferables)
         size = self._batch_size
         chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+        # A few chunks at a time: one big read must not take every connection.
+        at_once = asyncio.Semaphore(_CHUNKS_AT_ONCE)
+
+        async def one_chunk(chunk: list[str]) -> dict[str, Outcome]:
+            async with at_once:
+                return await self._batch(upstream, chunk, transferables)
+
         outcomes: dict[str, Outcome] = {}
-        for chunk_outcomes in await asyncio.gather(
-            *(self._batch(upstream, chunk, transferables) for chunk in chunks)
-        ):
+        for chunk_outcomes in await asyncio.gather(*(one_chunk(c) for c in chunks)):
             outcomes.update(chunk_outcomes)
         return outcomes
 

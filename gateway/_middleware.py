@@ -57,7 +57,10 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and not declared.isdigit():
+            await _refuse(send, 400, "The Content-Length header is not a number.", "BAD_REQUEST")
+            return
+        if declared is not None and int(declared) > self.max_bytes:
             await _too_large(send, self.max_bytes)
             return
         received = 0
@@ -89,20 +92,16 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:
-    body = orjson.dumps(
-        {
-            "errors": [
-                {
-                    "message": f"The request body is larger than {max_bytes} bytes.",
-                    "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                }
-            ]
-        }
-    )
+    message = f"The request body is larger than {max_bytes} bytes."
+    await _refuse(send, 413, message, "PAYLOAD_TOO_LARGE")
+
+
+async def _refuse(send: Send, status: int, message: str, code: str) -> None:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

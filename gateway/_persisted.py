@@ -8,7 +8,8 @@ A client sends `extensions.persistedQuery = {"version": 1, "sha256Hash": h}`:
 Hash-only requests make GET queries short enough to cache. When the feature is
 off the answer is `PersistedQueryNotSupported`, and clients stop trying.
 
-The store is a bounded LRU (cachetools), per process.
+The store is an LRU (cachetools) bounded by the bytes of the documents it
+holds, per process.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ def _refusal(message: str, code: str) -> ExecutionResult:
 
 
 class PersistedQueries:
-    def __init__(self, *, enabled: bool, max_entries: int) -> None:
+    def __init__(self, *, enabled: bool, max_bytes: int) -> None:
         self._enabled = enabled
-        self._store: LRUCache[str, str] = LRUCache(maxsize=max_entries)
+        self._store: LRUCache[str, str] = LRUCache(maxsize=max_bytes, getsizeof=len)
 
     def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData | ExecutionResult:
         """The request with its document, or the answer to give instead."""
@@ -47,12 +48,14 @@ class PersistedQueries:
         digest = persisted.get("sha256Hash")
         if not isinstance(digest, str):
             raise HTTPException(400, "`persistedQuery.sha256Hash` must be a string.")
+        digest = digest.lower()
         if request.query is None:
             known = self._store.get(digest)
             if known is None:
                 return _refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
             return dataclasses.replace(request, query=known)
-        if hashlib.sha256(request.query.encode()).hexdigest() != digest.lower():
+        if hashlib.sha256(request.query.encode()).hexdigest() != digest:
             raise HTTPException(400, "provided sha does not match query")
-        self._store[digest.lower()] = request.query
+        if len(request.query) <= self._store.maxsize:
+            self._store[digest] = request.query
         return request

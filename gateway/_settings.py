@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     upstream_queue_timeout: float = Field(
         5.0, gt=0, description="Seconds a request waits for a free upstream connection."
     )
+    upstream_max_response_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024, description="Largest upstream answer read (bigger: refused)."
+    )
     breaker_threshold: int = Field(
         5, ge=1, description="Consecutive upstream failures that open the circuit breaker."
     )
@@ -99,8 +102,11 @@ class Settings(BaseSettings):
     persisted_queries: bool = Field(
         True, description="Accept Apollo automatic persisted queries (hash-only requests)."
     )
-    persisted_queries_max: int = Field(
-        1000, ge=1, description="Documents kept for persisted queries, at most (LRU)."
+    persisted_queries_max_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Bytes of documents kept for persisted queries (LRU)."
+    )
+    max_ids: int = Field(
+        1000, ge=1, description="Most ids one `workstreamEvents` (or `_entities`) call may name."
     )
     max_page_size: int = Field(100, ge=1, description="Largest `first` a connection accepts.")
     cors_origins: CommaList = Field(

@@ -19,6 +19,7 @@ __all__ = ["Tracing"]
 class Tracing:
     def __init__(self, tracer_provider: Any | None = None) -> None:
         self._tracer = None
+        self._provider = tracer_provider
         if tracer_provider is not None:
             from opentelemetry import trace
 
@@ -41,6 +42,11 @@ class Tracing:
         exporter = OTLPSpanExporter(endpoint=endpoint) if endpoint else OTLPSpanExporter()
         provider.add_span_processor(BatchSpanProcessor(exporter))
         return cls(provider)
+
+    def shutdown(self) -> None:
+        """Export what is left (at the end of the app's lifespan)."""
+        if self._provider is not None and hasattr(self._provider, "shutdown"):
+            self._provider.shutdown()
 
     @property
     def enabled(self) -> bool:

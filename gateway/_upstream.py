@@ -82,7 +82,36 @@ class UpstreamParts:
     resilience: Resilience
     metrics: Metrics
     tracing: Tracing
+    max_response_bytes: int = 64 * 1024 * 1024
     discovery: Discovery | None = None
+
+
+class Answer(NamedTuple):
+    """An upstream answer, read whole (and no larger than the limit)."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise UpstreamBadResponse(f"Pieces OS sent an answer larger than {limit} bytes.")
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise UpstreamBadResponse(f"Pieces OS sent an answer larger than {limit} bytes.")
+    return bytes(body)
 
 
 class UpstreamClient:
@@ -144,7 +173,9 @@ class UpstreamClient:
             raise
         events = _dig(document, "workstreamEvents", "iterable")
         missing = document.get("notFound") or []
-        if not isinstance(events, list) or not isinstance(missing, list):
+        if not isinstance(events, list) or not (
+            isinstance(missing, list) and all(isinstance(m, str) for m in missing)
+        ):
             raise UpstreamBadResponse("Pieces OS sent a batch answer of an unexpected shape.")
         found = {}
         for event in events:
@@ -167,16 +198,28 @@ class UpstreamClient:
         return [reference["id"] for reference in references]
 
     async def create(self, seeded: Json, *, transferables: bool | None) -> Json:
-        return await self._json(
-            "create", "POST", "/workstream_events/create", params=_query(transferables), body=seeded
+        return _event(
+            await self._json(
+                "create",
+                "POST",
+                "/workstream_events/create",
+                params=_query(transferables),
+                body=seeded,
+            )
         )
 
     async def delete(self, event_id: str) -> None:
         await self._send("delete", "POST", f"/workstream_events/{path_segment(event_id)}/delete")
 
     async def update(self, event: Json, *, transferables: bool | None) -> Json:
-        return await self._json(
-            "update", "POST", "/workstream_event/update", params=_query(transferables), body=event
+        return _event(
+            await self._json(
+                "update",
+                "POST",
+                "/workstream_event/update",
+                params=_query(transferables),
+                body=event,
+            )
         )
 
     async def relate(
@@ -241,14 +284,14 @@ class UpstreamClient:
         body: Any = None,
         not_found: str | None = None,
         idempotent: bool = False,
-    ) -> httpx.Response:
+    ) -> Answer:
         headers = dict(self._headers)
         content = None
         if body is not None:
             content = orjson.dumps(body)
             headers["Content-Type"] = "application/json"
 
-        async def attempt() -> httpx.Response:
+        async def attempt() -> Answer:
             response = await self._request(endpoint, method, path, params, content, headers)
             return _check(response, method, path, not_found)
 
@@ -262,7 +305,7 @@ class UpstreamClient:
         params: dict[str, str] | None,
         content: bytes | None,
         headers: dict[str, str],
-    ) -> httpx.Response:
+    ) -> Answer:
         self.calls += 1
         started = time.perf_counter()
         status = "cancelled"  # unless something below says otherwise
@@ -272,13 +315,18 @@ class UpstreamClient:
                 f"pieces_os.{endpoint}", client=True, **{"http.request.method": method}
             ) as span:
                 tracing.inject(headers)
-                response = await self._client.request(
+                request = self._client.build_request(
                     method, path, params=params or None, content=content, headers=headers
                 )
+                response = await self._client.send(request, stream=True)
                 status = str(response.status_code)
                 if span is not None:
                     span.set_attribute("http.response.status_code", response.status_code)
-            return response
+                try:
+                    body = await _read_at_most(response, self._parts.max_response_bytes)
+                finally:
+                    await response.aclose()
+            return Answer(response.status_code, response.headers, body)
         except httpx.PoolTimeout as exc:
             status = "busy"
             logger.warning("%s %s: no free upstream connection in time", method, path)
@@ -301,9 +349,16 @@ class UpstreamClient:
             metrics.upstream_seconds.labels(endpoint).observe(time.perf_counter() - started)
 
 
-def _check(
-    response: httpx.Response, method: str, path: str, not_found: str | None
-) -> httpx.Response:
+def _event(document: Json) -> Json:
+    """A written event as Pieces OS returns it: it must say which event it is."""
+    if not isinstance(document.get("id"), str):
+        raise UpstreamBadResponse(
+            "Pieces OS applied the change but answered without the event's id."
+        )
+    return document
+
+
+def _check(response: Answer, method: str, path: str, not_found: str | None) -> Answer:
     if response.is_success:
         return response
     logger.warning("%s %s: %s %r", method, path, response.status_code, response.text[:_LOGGED_BODY])
@@ -329,4 +384,6 @@ def _retry_after(value: str | None) -> float | None:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:  # "-0000": UTC, of unknown origin (RFC 5322)
+        moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())

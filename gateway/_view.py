@@ -17,9 +17,10 @@ over GET, no batching unless enabled) this view
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -104,13 +105,14 @@ class GraphQLView(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.serves_graphiql else None,
         )
         self._max_page_size = settings.max_page_size
+        self._max_ids = settings.max_ids
         self._operation_timeout = settings.operation_timeout
         self._forward = frozenset(h.lower() for h in settings.forward_headers) - _HOP_BY_HOP
         self._graphiql = graphiql
         self._metrics = metrics
         self._tracing = tracing
         self._persisted = PersistedQueries(
-            enabled=settings.persisted_queries, max_entries=settings.persisted_queries_max
+            enabled=settings.persisted_queries, max_bytes=settings.persisted_queries_max_bytes
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -173,7 +175,19 @@ class GraphQLView(GraphQL[Context, None]):
             upstream=upstream,
             snapshots=snapshots.loader(upstream),
             max_page_size=self._max_page_size,
+            max_ids=self._max_ids,
             request_id=request_id,
+        )
+
+    @staticmethod
+    def _for_one_operation(context: Context, request: Request) -> Context:
+        # The operations of one batched request share the request's context:
+        # give each its own call count, DataLoader and name, so that one's
+        # mutation does not clear another's cache and the logs stay apart.
+        upstream = cast(UpstreamClient, context.upstream).with_headers({})
+        snapshots: SnapshotFetcher = request.state.snapshots
+        return dataclasses.replace(
+            context, upstream=upstream, snapshots=snapshots.loader(upstream), operation_name=None
         )
 
     def should_render_graphql_ide(self, request: Any) -> bool:
@@ -184,17 +198,20 @@ class GraphQLView(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
-            return orjson.loads(data)
+            parsed = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             reason = "not valid UTF-8" if "UTF-8" in str(exc) else "not valid JSON"
             raise HTTPException(400, f"The request body is {reason}.") from exc
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         started = time.perf_counter()
-        context: Context = kwargs["context"]
+        context = kwargs["context"] = self._for_one_operation(kwargs["context"], kwargs["request"])
         with self._tracing.span("graphql.operation", request_id=context.request_id) as span:
             resolved = self._persisted.resolve(kwargs["request_data"])
             if isinstance(resolved, ExecutionResult):
@@ -233,7 +250,7 @@ class GraphQLView(GraphQL[Context, None]):
         calls = getattr(context.upstream, "calls", 0)
         operations_log.info(
             "%s in %.1f ms, %d upstream calls%s",
-            operation or "anonymous operation",
+            name,
             seconds * 1000,
             calls,
             f", errors: {', '.join(codes)}" if codes else "",

@@ -26,7 +26,7 @@ from schema._limits import DEFAULT_OPTIONS, DOCUMENT_CACHE_SIZE, SchemaOptions, 
 from schema._mutation import Mutation
 from schema._query import Query
 from schema._scalars import SCALARS
-from schema.errors import UpstreamBadResponse
+from schema.errors import BadUserInput, UpstreamBadResponse
 
 __all__ = ["FEDERATION_VERSION", "build_schema", "print_sdl"]
 
@@ -57,6 +57,10 @@ class _Schema(FederationSchema):
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
+        if len(representations) > info.context.max_ids:
+            raise BadUserInput(
+                f"`representations` may name {info.context.max_ids} entities at most."
+            )
         # A bad representation is refused at its index instead of failing them all.
         errors = [representation_error(each) for each in representations]
         good = [each for each, error in zip(representations, errors, strict=True) if error is None]

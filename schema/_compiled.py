@@ -154,7 +154,7 @@ class _Plan:
         context = executor.context_value
         loader = context.snapshots
         if not loader.cache:
-            raise _Bail  # a re-execution after a bail must not load again
+            raise _Bail  # without its cache the loader would not dedupe as resolvers do
         loads, by_key = self._load(executor, loader)
         try:
             data, errors = await self._project(loads)
@@ -208,6 +208,8 @@ class _Plan:
                 )
                 flag = args.get("transferables")
                 ids = args["ids"] if kind == _MANY else [args["id"]]
+                if len(ids) > executor.context_value.max_ids:
+                    raise _Bail  # the resolver refuses it, with its own error
                 keys = [SnapshotKey(i, flag) for i in ids]
                 loads[field.key] = [loader.load(key) for key in keys]
                 by_key.update(zip(keys, loads[field.key], strict=True))

@@ -51,7 +51,8 @@ def _position_after(cursor: str, ids: list[str]) -> int:
     try:
         return ids.index(event_id)
     except ValueError:
-        return position
+        # The cursor's event is gone: the page goes on from where it stood.
+        return min(position, len(ids)) - 1
 
 
 @strawberry.federation.type(

@@ -53,5 +53,6 @@ class Context:
     upstream: WorkstreamEventApi
     snapshots: DataLoader[SnapshotKey, Json]
     max_page_size: int
+    max_ids: int = 1000
     request_id: str = ""
     operation_name: str | None = None  # set once the document is parsed

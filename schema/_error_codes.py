@@ -68,8 +68,8 @@ def _is_bug(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GatewayError | GraphQLError):
         return False
-    if error.path is None and error.message.startswith(_VARIABLE):
-        return False  # a variable our scalar refused: the client's mistake
+    if error.path is None and isinstance(original, ValueError | ArithmeticError):
+        return False  # a variable or literal our scalar refused: the client's mistake
     # graphql-core raises a TypeError, worded so, when a non-null field
     # resolves to null: here, a required key the upstream left out.
     return not (isinstance(original, TypeError) and str(original).startswith(_MISSING))

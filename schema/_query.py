@@ -11,6 +11,7 @@ from schema._arguments import Transferables
 from schema._connection import WorkstreamEventConnection, workstream_events_connection
 from schema._context import Context, Json, SnapshotKey
 from schema._generated import WorkstreamEvent
+from schema.errors import BadUserInput
 
 __all__ = ["Query"]
 
@@ -46,6 +47,10 @@ class Query:
         ids: list[strawberry.ID],
         transferables: Transferables = None,
     ) -> list[Awaitable[Json]]:
+        if len(ids) > info.context.max_ids:
+            raise BadUserInput(
+                f"`ids` may name {info.context.max_ids} events at most.", argument="ids"
+            )
         # One awaitable per item, so a failed id fails its own index only.
         return [info.context.snapshots.load(SnapshotKey(i, transferables)) for i in ids]
 

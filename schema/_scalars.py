@@ -13,6 +13,7 @@ the way through:
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, NewType
 
@@ -32,12 +33,18 @@ def parse_datetime(value: object) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"DateTime cannot represent {value!r}: not ISO-8601") from None
+        raise ValueError(f"DateTime cannot represent {value[:64]!r}: not ISO-8601") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"DateTime {value!r} needs a time zone offset, such as Z")
-    if value.endswith("Z"):
-        return value
-    return _utc_iso(parsed)
+        raise ValueError(f"DateTime {value[:64]!r} needs a time zone offset, such as Z")
+    if _RFC3339_UTC.fullmatch(value):
+        return value  # what the upstream itself writes: keep it byte for byte
+    try:
+        return _utc_iso(parsed)
+    except OverflowError:
+        raise ValueError(f"DateTime {value[:64]!r} is out of range") from None
+
+
+_RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
 
 
 def _utc_iso(moment: datetime) -> str:
@@ -54,8 +61,9 @@ def _serialize_datetime(value: object) -> str:
     if isinstance(value, datetime):
         return _utc_iso(value)
     # A GraphQLError, not a ValueError: the value came from the upstream, and
-    # only that field fails (see schema._error_codes).
-    raise GraphQLError(f"DateTime cannot represent {value!r}")
+    # only that field fails (see schema._error_codes). The value itself stays
+    # out of the message: it is the upstream's.
+    raise GraphQLError(f"DateTime cannot represent a {type(value).__name__}.")
 
 
 def _parse_object(value: object) -> dict[str, Any]:
@@ -66,7 +74,7 @@ def _parse_object(value: object) -> dict[str, Any]:
 
 def _serialize_object(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise GraphQLError(f"JSONObject cannot represent {type(value).__name__}")
+        raise GraphQLError(f"JSONObject cannot represent a {type(value).__name__}.")
     return value
 
 

@@ -50,11 +50,36 @@ def test_docker_compose_accepts_the_file() -> None:
     subprocess.run(["docker", "compose", "config", "--quiet"], cwd=ROOT, check=True)
 
 
-def test_the_readme_documents_every_setting() -> None:
+_TABLE_HEAD = "| flag | environment variable | default | meaning |\n|---|---|---|---|\n"
+
+
+def settings_table() -> str:
+    """The README's table of settings, made from the Settings fields."""
     from gateway._settings import Settings
 
-    readme = (ROOT / "README.md").read_text()
+    rows = []
     for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = ",".join(default) if isinstance(default, tuple) else default
+        shown = "none" if shown in ((), None, "") else shown
         flag, variable = f"--{name.replace('_', '-')}", f"PIECES_GATEWAY_{name.upper()}"
-        assert f"| `{flag}` | `{variable}` |" in readme, f"README lacks {flag}"
-        assert str(field.description) in readme
+        rows.append(f"| `{flag}` | `{variable}` | `{shown}` | {field.description} |")
+    return _TABLE_HEAD + "\n".join(rows) + "\n"
+
+
+def _readme_with(table: str) -> str:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index(_TABLE_HEAD)
+    end = readme.index("\n\n", start) + 1
+    return readme[:start] + table + readme[end:]
+
+
+def test_the_readme_documents_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert _readme_with(settings_table()) == readme, (
+        "README's settings table is stale: run `python -m tests.test_packaging`"
+    )
+
+
+if __name__ == "__main__":
+    (ROOT / "README.md").write_text(_readme_with(settings_table()))
