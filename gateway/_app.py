@@ -81,19 +81,23 @@ def create_app(
         if base_url == "auto" and transport is None:
             discovery = Discovery(parse_ports(settings.discovery_ports))
             base_url = await discovery.find()
-        async with httpx.AsyncClient(
-            base_url=base_url if base_url != "auto" else "http://pieces-os.invalid",
-            transport=transport,
-            timeout=httpx.Timeout(
-                settings.upstream_timeout,
-                connect=min(settings.upstream_connect_timeout, settings.upstream_timeout),
-                pool=settings.upstream_queue_timeout,
-            ),
+        timeout = httpx.Timeout(
+            settings.upstream_timeout,
+            connect=min(settings.upstream_connect_timeout, settings.upstream_timeout),
+            pool=settings.upstream_queue_timeout,
+        )
+        # Pieces OS is local: no proxy from the environment (the transport takes
+        # none unless given one).
+        network = transport or httpx.AsyncHTTPTransport(
             limits=httpx.Limits(
                 max_connections=settings.upstream_max_connections,
                 max_keepalive_connections=settings.upstream_max_connections,
             ),
-            # Pieces OS is local: a proxy from the environment must not get in the way.
+        )
+        async with httpx.AsyncClient(
+            base_url=base_url if base_url != "auto" else "http://pieces-os.invalid",
+            transport=network,
+            timeout=timeout,
             trust_env=False,
         ) as client:
             resilience = await Resilience.create(
@@ -105,6 +109,8 @@ def create_app(
             upstream = UpstreamClient(
                 UpstreamParts(
                     client,
+                    network,
+                    timeout,
                     resilience,
                     metrics,
                     tracing,

@@ -111,3 +111,27 @@ async def test_a_dot_segment_id_is_refused_before_the_upstream(
     result = await gql(READ, {"id": event_id})
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert upstream.requests == []
+
+
+async def test_a_base_url_with_a_path_keeps_it(
+    simulator: Starlette, events: dict[str, Any]
+) -> None:
+    # Pieces OS behind a reverse proxy, say: every call goes below the base path.
+    seen: list[str] = []
+
+    async def strip_prefix(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["raw_path"].decode())
+        prefix = b"/pieces"
+        assert scope["raw_path"].startswith(prefix)
+        scope = {
+            **scope,
+            "raw_path": scope["raw_path"][len(prefix) :],
+            "path": scope["path"][len(prefix) :],
+        }
+        await simulator(scope, receive, send)
+
+    event_id = next(iter(events))
+    async with running_gateway(strip_prefix, upstream="http://pieces-os.invalid/pieces/") as http:
+        result = await GraphQLClient(http)(READ, {"id": event_id})
+    assert result["data"]["workstreamEvent"]["id"] == event_id
+    assert seen == [f"/pieces/workstream_event/{event_id}"]
