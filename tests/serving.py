@@ -106,3 +106,23 @@ def wait_until_up(url: str, deadline: float) -> None:
             pass
         time.sleep(0.05)
     raise AssertionError(f"{url} did not come up")
+
+
+@contextmanager
+def command_process(*args: str, ready: str, timeout: float = 60) -> Iterator[str]:
+    """`python -m gateway <args>` on a free port (given as --port) until the block ends.
+
+    Yields its base URL once `ready` (a path, e.g. /healthz) answers 200.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", *args, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url + ready, time.monotonic() + timeout)
+        yield url
+    finally:
+        stop(process)

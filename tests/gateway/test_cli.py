@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 
 from gateway._cli import cli
 from gateway._settings import Settings
-from tests.serving import demo_process, free_port, stop, wait_until_up
+from tests.serving import command_process, demo_process, free_port, stop, wait_until_up
 
 ROOT = Path(__file__).parents[2]
 
@@ -60,33 +61,12 @@ def test_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert (flagged.max_depth, flagged.cors_origins) == (9, ("http://c.test",))
 
 
-def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
-    simulator_port, gateway_port = free_port(), free_port()
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gateway",
-                    "simulator",
-                    "--port",
-                    str(simulator_port),
-                    "--events",
-                    "3",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        upstream = f"http://127.0.0.1:{simulator_port}"
-        deadline = time.monotonic() + 30
-        wait_until_up(f"{upstream}/.well-known/health", deadline)
-        event_id = httpx.get(f"{upstream}/workstream_events/identifiers").json()["iterable"][0][
-            "id"
-        ]
+def test_sigterm_lets_an_in_flight_operation_finish() -> None:
+    with command_process("simulator", "--events", "3", ready="/.well-known/health") as upstream:
+        listing = httpx.get(f"{upstream}/workstream_events/identifiers").json()
+        event_id = listing["iterable"][0]["id"]
         httpx.put(f"{upstream}/_simulator/faults", json={"delay": 1.0})
+        port = free_port()
         gateway = subprocess.Popen(
             [
                 sys.executable,
@@ -94,7 +74,7 @@ def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
                 "gateway",
                 "serve",
                 "--port",
-                str(gateway_port),
+                str(port),
                 "--upstream",
                 upstream,
                 "--shutdown-grace",
@@ -103,75 +83,32 @@ def test_sigterm_lets_an_in_flight_operation_finish(tmp_path: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        processes.append(gateway)
-        wait_until_up(f"http://127.0.0.1:{gateway_port}/healthz", deadline)
-
-        def terminate_soon() -> None:
-            time.sleep(0.3)
-            gateway.terminate()
-
-        import threading
-
-        threading.Thread(target=terminate_soon, daemon=True).start()
-        response = httpx.post(
-            f"http://127.0.0.1:{gateway_port}/graphql",
-            json={
-                "query": "query($id: ID!) { workstreamEvent(id: $id) { id } }",
-                "variables": {"id": event_id},
-            },
-            timeout=10,
-        )
-        assert response.json() == {"data": {"workstreamEvent": {"id": event_id}}}
-        # uvicorn re-raises SIGTERM once it has shut down cleanly.
-        assert gateway.wait(timeout=10) in (0, -15)
-    finally:
-        for process in processes:
-            stop(process)
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 30)
+            threading.Timer(0.3, gateway.terminate).start()
+            response = httpx.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={
+                    "query": "query($id: ID!) { workstreamEvent(id: $id) { id } }",
+                    "variables": {"id": event_id},
+                },
+                timeout=10,
+            )
+            assert response.json() == {"data": {"workstreamEvent": {"id": event_id}}}
+            # uvicorn re-raises SIGTERM once it has shut down cleanly.
+            assert gateway.wait(timeout=10) in (0, -15)
+        finally:
+            stop(gateway)
 
 
 def test_serve_with_workers_answers_from_every_worker() -> None:
-    simulator_port, gateway_port = free_port(), free_port()
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gateway", "simulator", "--port", str(simulator_port)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+    with command_process("simulator", ready="/.well-known/health") as upstream:
+        flags = ("--upstream", upstream, "--workers", "2", "--max-depth", "5")
+        with command_process("serve", *flags, ready="/readyz") as url:
+            deep = (
+                '{ workstreamEvent(id: "x") '
+                "{ summaries { iterable { reference { events { iterable { id } } } } } } }"
             )
-        )
-        upstream = f"http://127.0.0.1:{simulator_port}"
-        deadline = time.monotonic() + 60
-        wait_until_up(f"{upstream}/.well-known/health", deadline)
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gateway",
-                    "serve",
-                    "--port",
-                    str(gateway_port),
-                    "--upstream",
-                    upstream,
-                    "--workers",
-                    "2",
-                    "--max-depth",
-                    "5",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        url = f"http://127.0.0.1:{gateway_port}"
-        wait_until_up(f"{url}/readyz", deadline)
-        deep = (
-            '{ workstreamEvent(id: "x") '
-            "{ summaries { iterable { reference { events { iterable { id } } } } } } }"
-        )
-        for _ in range(6):  # the flags reach every worker, through the environment
-            answer = httpx.post(f"{url}/graphql", json={"query": deep}).json()
-            assert answer["errors"][0]["extensions"]["code"] == "MAX_DEPTH_EXCEEDED"
-    finally:
-        for process in processes:
-            stop(process)
+            for _ in range(6):  # the flags reach every worker, through the environment
+                answer = httpx.post(f"{url}/graphql", json={"query": deep}).json()
+                assert answer["errors"][0]["extensions"]["code"] == "MAX_DEPTH_EXCEEDED"
