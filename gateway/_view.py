@@ -103,6 +103,9 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(
             build_schema(settings.schema_options),
             graphql_ide="graphiql" if settings.serves_graphiql else None,
+            # No subscriptions, so no WebSockets: CORS does not guard them, and
+            # any web page could otherwise run operations on a local gateway.
+            subscription_protocols=(),
         )
         self._max_page_size = settings.max_page_size
         self._max_ids = settings.max_ids

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
+from gateway import Settings, create_app
 from tests.conftest import running_gateway
 from tests.recording import Recorder
 
@@ -232,3 +236,48 @@ async def test_development_keeps_introspection_and_suggestions(http: httpx.Async
         "/graphql", json={"query": "{ __schema { queryType { name } } }"}
     )
     assert introspection.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_websockets_are_refused(upstream: Recorder) -> None:
+    # No subscriptions here, and a WebSocket is not guarded by CORS: a web page
+    # on any origin could otherwise run operations against a local gateway.
+    # (/graphql is an HTTP-only route, and the view speaks no WebSocket protocol.)
+    app = create_app(
+        Settings(upstream="http://pieces-os.invalid"), transport=httpx.ASGITransport(upstream)
+    )
+    incoming = [
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", "text": '{"type": "connection_init"}'},
+        {
+            "type": "websocket.receive",
+            "text": '{"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }"}}',
+        },
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.sleep(10)
+        return {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"origin", b"http://evil.test"), (b"host", b"127.0.0.1:8000")],
+        "subprotocols": ["graphql-transport-ws"],
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+    }
+    async with LifespanManager(app) as manager:
+        await asyncio.wait_for(manager.app(scope, receive, send), 5)
+    assert not any(m["type"] == "websocket.send" for m in sent)
+    assert sent[-1]["type"] == "websocket.close"
