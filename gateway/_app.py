@@ -19,7 +19,7 @@ from gateway._discovery import Discovery, parse_ports
 from gateway._graphiql import ASSETS_PATH, LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
 from gateway._metrics import Metrics
-from gateway._middleware import BodySizeLimit, RequestId
+from gateway._middleware import BodySizeLimit, RequestId, TrustedHosts
 from gateway._resilience import Resilience
 from gateway._settings import Settings
 from gateway._tracing import Tracing
@@ -46,7 +46,11 @@ async def _readyz(request: Request) -> Response:
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
-    stack = [Middleware(RequestId), Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)]
+    stack = [
+        Middleware(TrustedHosts, hosts=settings.allowed_hosts),
+        Middleware(RequestId),
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+    ]
     if settings.cors_origins:
         stack.insert(
             0,

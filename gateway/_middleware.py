@@ -1,4 +1,4 @@
-"""Plain ASGI middleware: request ids and the request body limit.
+"""Plain ASGI middleware: trusted hosts, request ids and the request body limit.
 
 Plain ASGI rather than Starlette's BaseHTTPMiddleware, which buffers and
 cannot stop a body part-way.
@@ -12,9 +12,46 @@ import uuid
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodySizeLimit", "RequestId"]
+__all__ = ["BodySizeLimit", "RequestId", "TrustedHosts"]
 
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class TrustedHosts:
+    """Refuse requests whose Host header is not one of `hosts` (400, coded).
+
+    A gateway on a user's machine answers at `localhost`; a web page that
+    rebinds its own DNS name to 127.0.0.1 would otherwise reach it as the
+    same origin. Entries are exact names, `*.suffix`, or `*` (any host).
+    Starlette's TrustedHostMiddleware does the same but answers in plain text.
+    """
+
+    def __init__(self, app: ASGIApp, *, hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.any = "*" in hosts
+        self.exact = frozenset(h.lower() for h in hosts if not h.startswith("*"))
+        self.suffixes = tuple(h[1:].lower() for h in hosts if h.startswith("*."))
+
+    def allows(self, host_header: str) -> bool:
+        host = host_header.lower()
+        if host.startswith("["):  # [::1]:8000
+            host = host[1 : host.find("]")] if "]" in host else host
+        else:
+            host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        return host in self.exact or (bool(self.suffixes) and host.endswith(self.suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.any or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        if self.allows(host):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await _refuse(send, 400, "This Host is not one the gateway answers to.", "BAD_REQUEST")
 
 
 class RequestId:

@@ -109,6 +109,11 @@ class Settings(BaseSettings):
         1000, ge=1, description="Most ids one `workstreamEvents` (or `_entities`) call may name."
     )
     max_page_size: int = Field(100, ge=1, description="Largest `first` a connection accepts.")
+    allowed_hosts: CommaList = Field(
+        ("localhost", "127.0.0.1", "::1"),
+        description="Host names the gateway answers to (`*` for any): guards a local "
+        "gateway against DNS rebinding.",
+    )
     cors_origins: CommaList = Field(
         (), description="Browser origins allowed to call the gateway (CORS); none by default."
     )
@@ -126,7 +131,7 @@ class Settings(BaseSettings):
         parse_ports(value)
         return value
 
-    @field_validator("forward_headers", "cors_origins", mode="before")
+    @field_validator("forward_headers", "cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):

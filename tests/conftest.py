@@ -55,9 +55,7 @@ async def running_gateway(
     app = create_app(Settings(**{"upstream": UPSTREAM, **settings}), transport=transport)
     async with LifespanManager(app) as manager:
         to_gateway = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(
-            transport=to_gateway, base_url="http://gateway.test"
-        ) as client:
+        async with httpx.AsyncClient(transport=to_gateway, base_url="http://localhost") as client:
             yield client
 
 

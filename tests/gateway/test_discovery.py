@@ -50,7 +50,7 @@ async def test_the_gateway_follows_pieces_os_to_another_port(
         app = create_app(settings)
         async with LifespanManager(app) as manager:
             transport = httpx.ASGITransport(manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
+            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
                 answer = (await http.post("/graphql", json=request)).json()
                 assert answer == {"data": {"workstreamEvent": {"id": event_id}}}
                 old_server.close()  # Pieces OS stops, and comes back on another port

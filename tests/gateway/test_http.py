@@ -281,3 +281,34 @@ async def test_websockets_are_refused(upstream: Recorder) -> None:
         await asyncio.wait_for(manager.app(scope, receive, send), 5)
     assert not any(m["type"] == "websocket.send" for m in sent)
     assert sent[-1]["type"] == "websocket.close"
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("localhost", True),
+        ("localhost:8000", True),
+        ("127.0.0.1:8000", True),
+        ("[::1]:8000", True),
+        ("LOCALHOST", True),
+        ("evil.test", False),
+        ("localhost.evil.test", False),
+        ("", False),
+    ],
+)
+async def test_only_local_host_names_are_answered_by_default(
+    http: httpx.AsyncClient, host: str, allowed: bool
+) -> None:
+    response = await http.post("/graphql", json=ORDINARY, headers={"host": host})
+    if allowed:
+        assert response.json() == {"data": {"__typename": "Query"}}
+    else:
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_other_host_names_can_be_allowed(upstream: Recorder) -> None:
+    async with running_gateway(upstream, allowed_hosts=("*.example.org", "gateway")) as http:
+        for host, status in (("api.example.org", 200), ("gateway:80", 200), ("localhost", 400)):
+            response = await http.post("/graphql", json=ORDINARY, headers={"host": host})
+            assert response.status_code == status, host

@@ -35,7 +35,7 @@ async def traced(
     )
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
             yield http
     provider.shutdown()
 

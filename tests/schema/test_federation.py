@@ -98,7 +98,7 @@ async def old_gql() -> AsyncIterator[tuple[GraphQLClient, Recorder, dict[str, An
     app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(upstream))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
             yield GraphQLClient(http), upstream, simulator.state.store.events
 
 

@@ -88,7 +88,7 @@ async def _gateway() -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(simulator))
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             yield client
 
 
