@@ -139,18 +139,23 @@ def serve(workers: int, **given: Any) -> None:
     _run("gateway._cli:app_from_environment", settings, factory=True, workers=workers)
 
 
-@cli.command()
-@settings_options(exclude=("upstream",))
-@click.option(
+# The simulator's seeding, shared by `demo` and `simulator`.
+_events = click.option(
     "--events",
     type=click.IntRange(min=0),
     default=50,
     show_default=True,
     help="Events to seed the simulator with.",
 )
-@click.option(
+_seed = click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the simulator's events."
 )
+
+
+@cli.command()
+@settings_options(exclude=("upstream",))
+@_events
+@_seed
 def demo(events: int, seed: int, **given: Any) -> None:
     """Serve the gateway in front of an in-process Pieces OS simulator."""
     from gateway.simulator import create_simulator
@@ -167,16 +172,8 @@ def demo(events: int, seed: int, **given: Any) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=int, default=39300, show_default=True, help="Port to listen on.")
-@click.option(
-    "--events",
-    type=click.IntRange(min=0),
-    default=50,
-    show_default=True,
-    help="Events to seed it with.",
-)
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the generated events."
-)
+@_events
+@_seed
 @click.option(
     "--event-kb",
     type=click.IntRange(min=1),
