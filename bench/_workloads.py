@@ -73,10 +73,14 @@ def selection(
     model: str,
     values: Sequence[dict[str, Any]],
     name: Callable[[str], str] = to_camel_case,
+    *,
+    empty: str | None = None,
 ) -> str:
-    """A selection set naming every field that any of `values` has (after tests/contract_walk).
+    """A selection set naming every field that any of `values` has.
 
     `name` turns a JSON key into the field's name: camelCase for the gateway, as is for Mesh.
+    An object with no field set (`trigger: {}`) is left out, or, with `empty`, selected
+    with that one field (the round-trip tests select `__typename`).
     """
     parts = []
     for key, kind, _ in MODELS[model]:
@@ -86,12 +90,12 @@ def selection(
         target = _target(kind)
         if target in MODELS and not kind.startswith("{"):
             nested = [item for value in present for item in _items(value)]
-            inner = selection(target, nested, name)
+            inner = selection(target, nested, name, empty=empty)
             if inner != "{  }":  # only empty objects: nothing to select
                 parts.append(f"{name(key)} {inner}")
         else:
             parts.append(name(key))
-    return "{ " + " ".join(parts) + " }"
+    return "{ " + (" ".join(parts) or (empty or "")) + " }"
 
 
 def ordinary(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from strawberry.utils.str_converters import to_camel_case
 
+from bench._workloads import selection as workload_selection
 from schema.codegen import enum_value_names
 from schema.contract import ENUMS, MODELS
 
@@ -26,20 +27,9 @@ def _items(value: Any) -> list[Any]:
 
 
 def selection(model: str, values: list[dict[str, Any]]) -> str:
-    """A selection set naming every field that any of `values` has."""
-    parts = []
-    for key, kind, _ in MODELS[model]:
-        present = [v[key] for v in values if v.get(key) is not None]
-        if not present:
-            continue
-        target = _target(kind)
-        if target in MODELS and not kind.startswith("{"):
-            nested = [item for value in present for item in _items(value)]
-            parts.append(f"{to_camel_case(key)} {selection(target, nested)}")
-        else:
-            parts.append(to_camel_case(key))
-    # An object with no fields set (`trigger: {}`) still needs one selection.
-    return "{ " + (" ".join(parts) or "__typename") + " }"
+    """A selection set naming every field that any of `values` has; an object
+    with no field set (`trigger: {}`) is still selected, for its `__typename`."""
+    return workload_selection(model, values, empty="__typename")
 
 
 def strip_nulls(value: Any) -> Any:
