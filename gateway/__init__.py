@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway._app import create_app
+from gateway._client import UpstreamClient
 from gateway._settings import Settings
-from gateway._upstream import UpstreamClient
 
 __all__ = ["Settings", "UpstreamClient", "create_app"]

@@ -1,4 +1,12 @@
-"""The ASGI application: GraphQL at /graphql, probes at /healthz and /readyz, GraphiQL's bundles."""
+"""The ASGI application: GraphQL at /graphql, probes at /healthz and /readyz, GraphiQL's bundles.
+
+`create_app` wires the request path once, from the settings: the view
+(`gateway._view`) hands each operation to `Operations` (`gateway._operations`),
+whose resolvers load through `SnapshotFetcher` (`gateway._loaders`) and call
+`UpstreamClient` (`gateway._client`), which sends through `Resilience`
+(`gateway._resilience`) and `Transport` (`gateway._transport`) over the lean
+pool (`gateway._pool`), or over the transport a test hands in.
+"""
 
 from __future__ import annotations
 
@@ -15,23 +23,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from gateway._client import UpstreamClient
 from gateway._discovery import Discovery, parse_ports
 from gateway._graphiql import ASSETS_PATH, LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
 from gateway._metrics import Metrics
 from gateway._middleware import BodySizeLimit, RequestId, TrustedHosts
-from gateway._resilience import Resilience
+from gateway._operations import Operations
+from gateway._persisted import PersistedQueries
+from gateway._pool import LeanPool
+from gateway._resilience import Breaker, Resilience
 from gateway._settings import Settings
 from gateway._tracing import Tracing
-from gateway._upstream import UpstreamClient, UpstreamParts
+from gateway._transport import Endpoint, Transport
 from gateway._view import GraphQLView
+from schema import Documents, build_schema
 
 __all__ = ["create_app"]
+
+_UNDISCOVERED = "http://pieces-os.invalid"
 
 
 class State(TypedDict):
     upstream: UpstreamClient
-    snapshots: SnapshotFetcher
 
 
 async def _healthz(request: Request) -> Response:
@@ -77,83 +91,93 @@ def create_app(
     `transport` replaces the network (a simulator, in tests and the demo);
     `tracer_provider` (an OpenTelemetry TracerProvider) turns tracing on with it.
     """
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        discovery = None
-        base_url = settings.upstream
-        if base_url == "auto" and transport is None:
-            discovery = Discovery(parse_ports(settings.discovery_ports))
-            base_url = await discovery.find()
-        timeout = httpx.Timeout(
-            settings.upstream_timeout,
-            connect=min(settings.upstream_connect_timeout, settings.upstream_timeout),
-            pool=settings.upstream_queue_timeout,
-        )
-        # Pieces OS is local: no proxy from the environment (the transport takes
-        # none unless given one).
-        network = transport or httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(
-                max_connections=settings.upstream_max_connections,
-                max_keepalive_connections=settings.upstream_max_connections,
-            ),
-        )
-        async with httpx.AsyncClient(
-            base_url=base_url if base_url != "auto" else "http://pieces-os.invalid",
-            transport=network,
-            timeout=timeout,
-            trust_env=False,
-        ) as client:
-            resilience = await Resilience.create(
-                threshold=settings.breaker_threshold,
-                cooldown=settings.breaker_cooldown,
-                retries=settings.upstream_retries,
-                deadline=settings.upstream_timeout,
-            )
-            upstream = UpstreamClient(
-                UpstreamParts(
-                    client,
-                    network,
-                    timeout,
-                    resilience,
-                    metrics,
-                    tracing,
-                    max_response_bytes=settings.upstream_max_response_bytes,
-                    discovery=discovery,
-                )
-            )
-            snapshots = SnapshotFetcher(
-                metrics,
-                batch_size=settings.upstream_batch_size,
-                concurrency=settings.upstream_concurrency,
-            )
-            try:
-                yield {"upstream": upstream, "snapshots": snapshots}
-            finally:
-                if tracer_provider is None:  # ours to close; a caller's is theirs
-                    tracing.shutdown()
-
     metrics = Metrics()
     tracing = (
         Tracing(tracer_provider)
         if tracer_provider is not None
         else Tracing.from_settings(settings.tracing, settings.tracing_endpoint)
     )
+    discovery = None
+    if settings.upstream == "auto" and transport is None:
+        discovery = Discovery(parse_ports(settings.discovery_ports))
+    endpoint = Endpoint(_UNDISCOVERED if settings.upstream == "auto" else settings.upstream)
+    timeout = httpx.Timeout(
+        settings.upstream_timeout,
+        connect=min(settings.upstream_connect_timeout, settings.upstream_timeout),
+        pool=settings.upstream_queue_timeout,
+    )
+    # Pieces OS is local: no proxy from the environment (neither network takes one).
+    network = transport or LeanPool(
+        max_connections=settings.upstream_max_connections,
+        connect_timeout=min(settings.upstream_connect_timeout, settings.upstream_timeout),
+        pool_timeout=settings.upstream_queue_timeout,
+        max_response_bytes=settings.upstream_max_response_bytes,
+    )
+    wire = Transport(
+        network,
+        endpoint,
+        timeout=timeout,
+        max_response_bytes=settings.upstream_max_response_bytes,
+        metrics=metrics,
+        tracing=tracing,
+        discovery=discovery,
+    )
+    breaker = Breaker(threshold=settings.breaker_threshold, cooldown=settings.breaker_cooldown)
+    resilience = Resilience(
+        wire, breaker, retries=settings.upstream_retries, deadline=settings.upstream_timeout
+    )
+    upstream = UpstreamClient(resilience)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        if discovery is not None:
+            endpoint.move(await discovery.find())
+        try:
+            yield {"upstream": upstream}
+        finally:
+            if transport is None:  # ours to close; a caller's is theirs
+                await network.aclose()
+            if tracer_provider is None:
+                tracing.shutdown()
 
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
+    options = settings.schema_options
+    schema = build_schema()._schema
+    operations = Operations(
+        schema=schema,
+        documents=Documents(schema, options),
+        persisted=PersistedQueries(
+            enabled=settings.persisted_queries, max_bytes=settings.persisted_queries_max_bytes
+        ),
+        upstream=upstream,
+        snapshots=SnapshotFetcher(
+            metrics,
+            batch_size=settings.upstream_batch_size,
+            concurrency=settings.upstream_concurrency,
+        ),
+        metrics=metrics,
+        tracing=tracing,
+        timeout=settings.operation_timeout,
+        max_page_size=settings.max_page_size,
+        max_ids=settings.max_ids,
+        hide_suggestions=not options.suggestions,
+    )
     graphiql = LocalGraphiQL.find() if settings.serves_graphiql else None
+    view = GraphQLView(
+        operations,
+        forward_headers=settings.forward_headers,
+        max_batch_operations=options.max_batch_operations,
+        graphiql=graphiql,
+        serves_graphiql=settings.serves_graphiql,
+    )
     routes: list[BaseRoute] = [
-        Route("/graphql", GraphQLView(settings, metrics, tracing, graphiql=graphiql)),
+        Route("/graphql", view, methods=None),
         Route("/healthz", _healthz),
         Route("/readyz", _readyz),
         Route("/metrics", metrics_endpoint),
     ]
     if graphiql is not None:
         routes.append(Mount(ASSETS_PATH, graphiql.assets(), name="graphiql"))
-    return Starlette(
-        routes=routes,
-        middleware=_middleware(settings),
-        lifespan=lifespan,
-    )
+    return Starlette(routes=routes, middleware=_middleware(settings), lifespan=lifespan)

@@ -5,7 +5,7 @@ and answers `GET /.well-known/health`. `Discovery` probes every candidate port
 on loopback at once and takes the first, in the configured order, that
 answers; when none does, the last candidate. When the upstream disappears (a
 refused connection), `rediscover` looks again, at most once per
-`_MIN_INTERVAL`, and points the shared client at the new port.
+`_MIN_INTERVAL`, and moves the gateway's `Endpoint` to the new port.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from gateway._transport import Endpoint
 
 __all__ = ["Discovery", "parse_ports"]
 
@@ -73,18 +77,18 @@ class Discovery:
         )
         return self._url(self._ports[-1])
 
-    def rediscover_soon(self, client: httpx.AsyncClient) -> None:
+    def rediscover_soon(self, endpoint: Endpoint) -> None:
         """Look again in the background (the upstream stopped answering)."""
-        task = asyncio.get_running_loop().create_task(self._rediscover(client))
+        task = asyncio.get_running_loop().create_task(self._rediscover(endpoint))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _rediscover(self, client: httpx.AsyncClient) -> None:
+    async def _rediscover(self, endpoint: Endpoint) -> None:
         if self._lock.locked() or time.monotonic() - self._last < _MIN_INTERVAL:
             return
         async with self._lock:
             self._last = time.monotonic()
             found = await self.find()
-            if found != str(client.base_url).rstrip("/"):
+            if found != endpoint.url:
                 logger.info("Pieces OS moved: now using %s", found)
-                client.base_url = httpx.URL(found)
+                endpoint.move(found)

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from gateway._client import BatchUnsupported, UpstreamClient
 from gateway._metrics import Metrics
-from gateway._upstream import BatchUnsupported, UpstreamClient, path_segment
-from schema import Json, SnapshotKey
+from schema import Snapshot, SnapshotKey, check_id
 from schema.errors import GatewayError, NotFound, UpstreamBadResponse
 
 __all__ = ["SnapshotFetcher"]
@@ -31,7 +31,7 @@ logger = logging.getLogger("pieces_gateway.loaders")
 _ASK_BATCH_AGAIN_AFTER = 300.0  # seconds
 _CHUNKS_AT_ONCE = 4
 
-Outcome = Json | BaseException
+Outcome = Snapshot | BaseException
 
 
 class SnapshotFetcher:
@@ -46,7 +46,7 @@ class SnapshotFetcher:
         """False for a while after the upstream said it has no batch endpoint."""
         return time.monotonic() >= self._no_batch_until
 
-    def loader(self, upstream: UpstreamClient) -> DataLoader[SnapshotKey, Json]:
+    def loader(self, upstream: UpstreamClient) -> DataLoader[SnapshotKey, Snapshot]:
         """A DataLoader for one request (its cache must not outlive the request)."""
 
         async def load(keys: Sequence[SnapshotKey]) -> list[Outcome]:
@@ -61,7 +61,7 @@ class SnapshotFetcher:
         groups: dict[bool | None, list[str]] = defaultdict(list)
         for key in keys:
             try:
-                path_segment(key.id)
+                check_id(key.id)
             except GatewayError as exc:
                 outcomes[key] = exc
             else:
@@ -126,7 +126,7 @@ class SnapshotFetcher:
     async def _singles_for(
         self, upstream: UpstreamClient, ids: list[str], transferables: bool | None
     ) -> dict[str, Outcome]:
-        async def one(event_id: str) -> Json:
+        async def one(event_id: str) -> Snapshot:
             async with self._singles:
                 return await upstream.snapshot(event_id, transferables=transferables)
 

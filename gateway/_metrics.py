@@ -9,6 +9,7 @@ of them; the rest are counted as `other`.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
@@ -23,6 +24,11 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._operation_names: set[str] = set()
+        # Children per label values (bounded: endpoints x outcomes, and the capped names).
+        self._calls: dict[tuple[str, str], Any] = {}
+        self._call_seconds: dict[str, Any] = {}
+        self._operations: dict[tuple[str, str], Any] = {}
+        self._operation_seconds: dict[str, Any] = {}
         self.operations = Counter(
             "pieces_gateway_operations",
             "GraphQL operations, by operation name and outcome (ok, error).",
@@ -61,6 +67,36 @@ class Metrics:
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
             registry=self.registry,
         )
+
+    def upstream_call(self, endpoint: str, outcome: str, seconds: float) -> None:
+        """One call to Pieces OS: its outcome (HTTP status, timeout, ...) and duration."""
+        # prometheus_client's `labels()` takes a lock and builds a key per call:
+        # the children of the few label values are kept here instead.
+        key = (endpoint, outcome)
+        counter = self._calls.get(key)
+        if counter is None:
+            counter = self._calls[key] = self.upstream_requests.labels(endpoint, outcome)
+        counter.inc()
+        histogram = self._call_seconds.get(endpoint)
+        if histogram is None:
+            histogram = self._call_seconds[endpoint] = self.upstream_seconds.labels(endpoint)
+        histogram.observe(seconds)
+
+    def operation(self, name: str | None, codes: list[str], seconds: float) -> str:
+        """One GraphQL operation: its outcome, duration and error codes; returns its label."""
+        label = self.operation_label(name)
+        key = (label, "error" if codes else "ok")
+        counter = self._operations.get(key)
+        if counter is None:
+            counter = self._operations[key] = self.operations.labels(*key)
+        counter.inc()
+        histogram = self._operation_seconds.get(label)
+        if histogram is None:
+            histogram = self._operation_seconds[label] = self.operation_seconds.labels(label)
+        histogram.observe(seconds)
+        for code in codes:
+            self.errors.labels(code).inc()
+        return label
 
     def operation_label(self, name: str | None) -> str:
         if not name:

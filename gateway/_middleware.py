@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import uuid
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway._refusals import Refusal
 
 __all__ = ["BodySizeLimit", "RequestId", "TrustedHosts"]
 
@@ -51,7 +52,7 @@ class TrustedHosts:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        await _refuse(send, 400, "This Host is not one the gateway answers to.", "BAD_REQUEST")
+        await Refusal(400, "This Host is not one the gateway answers to.").send(send, close=True)
 
 
 class RequestId:
@@ -95,7 +96,7 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and not declared.isdigit():
-            await _refuse(send, 400, "The Content-Length header is not a number.", "BAD_REQUEST")
+            await Refusal(400, "The Content-Length header is not a number.").send(send, close=True)
             return
         if declared is not None and int(declared) > self.max_bytes:
             await _too_large(send, self.max_bytes)
@@ -130,20 +131,4 @@ class _BodyTooLarge(Exception):
 
 async def _too_large(send: Send, max_bytes: int) -> None:
     message = f"The request body is larger than {max_bytes} bytes."
-    await _refuse(send, 413, message, "PAYLOAD_TOO_LARGE")
-
-
-async def _refuse(send: Send, status: int, message: str, code: str) -> None:
-    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await Refusal(413, message).send(send, close=True)

@@ -14,20 +14,18 @@ holds, per process.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from typing import Any
 
 from cachetools import LRUCache
-from cross_web import HTTPException
-from graphql import GraphQLError
-from strawberry.http import GraphQLRequestData
-from strawberry.types.execution import ExecutionResult
+from graphql import ExecutionResult, GraphQLError
+
+from gateway._refusals import Refusal
 
 __all__ = ["PersistedQueries"]
 
 
-def _refusal(message: str, code: str) -> ExecutionResult:
+def _answer(message: str, code: str) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
 
 
@@ -36,26 +34,28 @@ class PersistedQueries:
         self._enabled = enabled
         self._store: LRUCache[str, str] = LRUCache(maxsize=max_bytes, getsizeof=len)
 
-    def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData | ExecutionResult:
-        """The request with its document, or the answer to give instead."""
-        persisted: Any = (request.extensions or {}).get("persistedQuery")
+    def resolve(
+        self, query: str | None, extensions: dict[str, Any] | None
+    ) -> str | ExecutionResult | None:
+        """The request's document, or the answer to give instead (a `Refusal` if malformed)."""
+        persisted: Any = (extensions or {}).get("persistedQuery")
         if persisted is None:
-            return request
+            return query
         if not self._enabled:
-            return _refusal("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED")
+            return _answer("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED")
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
-            raise HTTPException(400, "Unsupported persisted query version.")
+            raise Refusal(400, "Unsupported persisted query version.")
         digest = persisted.get("sha256Hash")
         if not isinstance(digest, str):
-            raise HTTPException(400, "`persistedQuery.sha256Hash` must be a string.")
+            raise Refusal(400, "`persistedQuery.sha256Hash` must be a string.")
         digest = digest.lower()
-        if request.query is None:
+        if query is None:
             known = self._store.get(digest)
             if known is None:
-                return _refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-            return dataclasses.replace(request, query=known)
-        if hashlib.sha256(request.query.encode()).hexdigest() != digest:
-            raise HTTPException(400, "provided sha does not match query")
-        if len(request.query) <= self._store.maxsize:
-            self._store[digest] = request.query
-        return request
+                return _answer("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+            return known
+        if hashlib.sha256(query.encode()).hexdigest() != digest:
+            raise Refusal(400, "provided sha does not match query")
+        if len(query) <= self._store.maxsize:
+            self._store[digest] = query
+        return query

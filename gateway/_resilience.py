@@ -1,160 +1,167 @@
-"""How the gateway calls a flaky upstream: a deadline, retries, a circuit breaker.
+"""How the gateway calls a flaky upstream: one deadline, retries, a circuit breaker.
 
-* Every call has one deadline (`upstream_timeout`): retries and their waits
-  included, a client hears back within it.
-* Reads are retried (`retries` times) on connection errors and 502/503/504,
-  with exponential backoff and jitter, honouring `Retry-After`. Mutations are
-  never retried: Pieces OS may have applied one that failed on the way back.
-* After `threshold` consecutive failures (connection errors, timeouts, 5xx
-  gateway answers) the breaker opens: calls fail fast for `cooldown` seconds,
-  then go through again, and the first success closes it.
+`Resilience.send(call, retry=...)` stands between the client and the
+transport, with the transport's own signature:
 
-Retries are tenacity's and the breaker is purgatory's; this module only says
-which errors count.
+* Every call has one deadline (`upstream_timeout`), computed once: retries and
+  their waits included, a client hears back within it.
+* With `retry=True` (reads), a call is tried again on connection errors and
+  502/503/504 answers, with exponential backoff and jitter, honouring
+  `Retry-After`, `retries` times at most; never when the next wait would end
+  past the deadline (the client then gets the upstream's own answer, not a
+  timeout). Writes are sent once: Pieces OS may have applied one that failed
+  on the way back.
+* After `threshold` consecutive failures (connection errors, timeouts,
+  502/503/504) the breaker opens: calls fail fast with `CircuitOpen` for
+  `cooldown` seconds; then one call at a time goes through (half-open), and
+  the first success closes it. A cancelled call is no verdict: graphql-core
+  cancels sibling fields when one fails.
+
+The loop and the breaker are written here rather than taken from tenacity and
+purgatory: tenacity's `AsyncRetrying` costs ~15 µs to build per call (most
+calls never retry), and purgatory counts only exceptions raised inside its
+context, while a 503 here is an answer to return, not an exception.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import random
+import time
+from collections.abc import Callable
+from typing import Literal
 
-from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
-from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_any,
-    wait_exponential_jitter,
-)
-from tenacity.stop import stop_base
+from gateway._transport import Answer, Call, Transport, retry_after
+from schema.errors import UpstreamBusy, UpstreamFailure, UpstreamTimeout, UpstreamUnavailable
 
-from schema.errors import (
-    GatewayError,
-    UpstreamError,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
-
-__all__ = ["CircuitOpen", "Resilience"]
-
-T = TypeVar("T")
+__all__ = ["Breaker", "CircuitOpen", "Resilience"]
 
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
-_backoff = wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.1)
+_BACKOFF_BASE = 0.05  # seconds before the first retry, doubling after
+_BACKOFF_MAX = 2.0
+_JITTER = 0.1
+
+BreakerState = Literal["closed", "opened", "half-opened"]
 
 
 class CircuitOpen(UpstreamUnavailable):
     """The breaker is open: the upstream was not asked."""
 
 
-def _trips_breaker(exc: BaseException) -> bool:
-    if isinstance(exc, CircuitOpen):
-        return False
-    if isinstance(exc, UpstreamUnavailable | UpstreamTimeout):
-        return True
-    return isinstance(exc, UpstreamError) and exc.extensions.get("status") in _GATEWAY_STATUSES
+class Breaker:
+    """Consecutive failures open it for `cooldown` seconds of the `clock`."""
 
-
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, CircuitOpen | UpstreamTimeout):
-        return False
-    if isinstance(exc, UpstreamUnavailable):
-        return True
-    return isinstance(exc, UpstreamError) and exc.extensions.get("status") in _GATEWAY_STATUSES
-
-
-def _wait(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome else None
-    retry_after = getattr(exc, "retry_after", None)
-    return float(retry_after) if retry_after is not None else _backoff(state)
-
-
-class _StopBefore(stop_base):
-    """Stop when the next wait would end past the deadline: then the client hears
-    the upstream's own answer (a 503, say), not a timeout."""
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return asyncio.get_running_loop().time() + _wait(retry_state) >= self.deadline
-
-
-class Resilience:
-    def __init__(self, breaker: AsyncCircuitBreaker, *, retries: int, deadline: float) -> None:
-        self._breaker = breaker
-        self._retries = retries
-        self._deadline = deadline
-
-    @classmethod
-    async def create(
-        cls, *, threshold: int, cooldown: float, retries: int, deadline: float
-    ) -> Resilience:
-        factory = AsyncCircuitBreakerFactory(
-            default_threshold=threshold,
-            default_ttl=cooldown,
-            # Listed exceptions do not count as failures (when the function says so).
-            # A cancelled call is no verdict on the upstream: graphql-core cancels
-            # sibling fields when one fails, and that must not open the breaker.
-            exclude=[
-                asyncio.CancelledError,
-                (GatewayError, lambda exc: not _trips_breaker(exc)),
-            ],
-        )
-        return cls(await factory.get_breaker("pieces-os"), retries=retries, deadline=deadline)
+    def __init__(
+        self, *, threshold: int, cooldown: float, clock: Callable[[], float] | None = None
+    ) -> None:
+        self._threshold = threshold
+        self._cooldown = cooldown
+        self._clock = clock or time.monotonic
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
 
     @property
-    def breaker_state(self) -> str:
-        """`closed`, `opened` or `half-opened`."""
-        return str(self._breaker.context.state)
+    def state(self) -> BreakerState:
+        if self._opened_at is None:
+            return "closed"
+        if self._clock() - self._opened_at < self._cooldown:
+            return "opened"
+        return "half-opened"
 
-    async def run(self, attempt: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
-        deadline = asyncio.get_running_loop().time() + self._deadline
-        try:
-            # Most calls succeed the first time: tenacity's machinery (~15 µs
-            # a call) is only built once a retryable attempt has failed.
-            try:
-                return await self._guarded(attempt, deadline)
-            except Exception as exc:
-                if not (idempotent and self._retries and _retryable(exc)):
-                    raise
-                return await self._retry(attempt, exc, deadline)
-        except TimeoutError as exc:
-            raise UpstreamTimeout(
-                f"Pieces OS did not answer within {self._deadline:g} seconds."
-            ) from exc
-
-    async def _retry(
-        self, attempt: Callable[[], Awaitable[T]], failed: Exception, deadline: float
-    ) -> T:
-        """Tenacity's retries, its first attempt being the one that already `failed`."""
-        retrying = AsyncRetrying(
-            stop=stop_any(stop_after_attempt(1 + self._retries), _StopBefore(deadline)),
-            wait=_wait,
-            retry=retry_if_exception(_retryable),
-            reraise=True,
-        )
-        first: Exception | None = failed
-        async for try_ in retrying:
-            with try_:
-                if first is not None:
-                    replayed, first = first, None
-                    raise replayed
-                return await self._guarded(attempt, deadline)
-        raise AssertionError("unreachable: tenacity re-raises the last error")
-
-    async def _guarded(self, attempt: Callable[[], Awaitable[T]], deadline: float) -> T:
-        # The deadline is inside the breaker, so that a timeout counts against
-        # the upstream (as a TimeoutError) rather than as a cancellation.
-        try:
-            async with self._breaker, asyncio.timeout_at(deadline):
-                return await attempt()
-        except OpenedState as exc:
+    def admit(self) -> None:
+        """Raise `CircuitOpen` unless a call may go through now."""
+        state = self.state
+        if state == "closed":
+            return
+        if state == "opened" or self._probing:
             raise CircuitOpen(
                 "Pieces OS failed repeatedly; the gateway is giving it a few seconds "
                 "before asking again."
+            )
+        self._probing = True  # half-open: this call is the probe
+
+    def succeeded(self) -> None:
+        self._failures, self._opened_at, self._probing = 0, None, False
+
+    def failed(self) -> None:
+        self._failures += 1
+        self._probing = False
+        if self._opened_at is not None or self._failures >= self._threshold:
+            self._opened_at = self._clock()
+
+    def abandoned(self) -> None:
+        """The call was cancelled: no verdict, but the probe slot is free again."""
+        self._probing = False
+
+
+def _backoff(retry: int) -> float:
+    delay: float = min(_BACKOFF_MAX, _BACKOFF_BASE * 2.0**retry)
+    return delay + random.uniform(0, _JITTER)
+
+
+class Resilience:
+    def __init__(
+        self, transport: Transport, breaker: Breaker, *, retries: int, deadline: float
+    ) -> None:
+        self._transport = transport
+        self.breaker = breaker
+        self._retries = retries
+        self._deadline = deadline
+
+    async def send(self, call: Call, *, retry: bool) -> Answer:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._deadline
+        retries = 0
+        failure: Answer | Exception
+        wait: float | None
+        while True:
+            try:
+                answer = await self._attempt(call, deadline)
+            except UpstreamUnavailable as exc:
+                if isinstance(exc, CircuitOpen) or not retry:
+                    raise
+                wait, failure = _backoff(retries), exc
+            else:
+                if answer.status_code not in _GATEWAY_STATUSES or not retry:
+                    return answer
+                wait = retry_after(answer)
+                if wait is None:
+                    wait = _backoff(retries)
+                failure = answer
+            if retries >= self._retries or loop.time() + wait >= deadline:
+                if isinstance(failure, Exception):
+                    raise failure
+                return failure
+            retries += 1
+            await asyncio.sleep(wait)
+
+    async def _attempt(self, call: Call, deadline: float) -> Answer:
+        breaker = self.breaker
+        breaker.admit()
+        try:
+            async with asyncio.timeout_at(deadline):
+                answer = await self._transport.send(call)
+        except TimeoutError as exc:
+            breaker.failed()
+            raise UpstreamTimeout(
+                f"Pieces OS did not answer within {self._deadline:g} seconds."
             ) from exc
+        except (UpstreamUnavailable, UpstreamTimeout):
+            breaker.failed()
+            raise
+        except UpstreamBusy:
+            # Our own pool was full: no verdict on Pieces OS.
+            breaker.abandoned()
+            raise
+        except UpstreamFailure:
+            breaker.succeeded()  # it answered; the answer was unusable
+            raise
+        except BaseException:
+            breaker.abandoned()
+            raise
+        if answer.status_code in _GATEWAY_STATUSES:
+            breaker.failed()
+        else:
+            breaker.succeeded()
+        return answer

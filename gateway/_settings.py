@@ -109,6 +109,11 @@ class Settings(BaseSettings):
         1000, ge=1, description="Most ids one `workstreamEvents` (or `_entities`) call may name."
     )
     max_page_size: int = Field(100, ge=1, description="Largest `first` a connection accepts.")
+    compiled_execution: bool = Field(
+        True,
+        description="Answer snapshot reads through the compiled path (off: graphql-core's "
+        "executor for every operation, as the benchmark compares).",
+    )
     allowed_hosts: CommaList = Field(
         ("localhost", "127.0.0.1", "::1"),
         description="Host names the gateway answers to (`*` for any): guards a local "
@@ -147,6 +152,7 @@ class Settings(BaseSettings):
             introspection=not self.production,
             suggestions=not self.production,
             max_batch_operations=self.max_batch_operations if self.batching else None,
+            compiled_execution=self.compiled_execution,
         )
 
     @property

@@ -1,53 +1,44 @@
-"""The GraphQL-over-HTTP endpoint: Strawberry's ASGI view, made strict and quiet.
+"""The GraphQL-over-HTTP endpoint: HTTP in, operations out, JSON back.
 
-On top of Strawberry's own handling (POST bodies only as JSON, no mutations
-over GET, no batching unless enabled) this view
-* answers every refused request with a JSON error carrying a code, and the
-  status the GraphQL-over-HTTP spec asks for (405, 413, 415, ...);
-* reads and writes JSON with orjson (also refusing invalid UTF-8 with a 400);
-* answers in `application/graphql-response+json` to a client that asks for it,
-  with a 400 and no `data` for a request error (a document that does not
-  parse or validate, a variable that does not coerce); `application/json`
-  clients keep a 200 for every GraphQL response;
-* gives each operation one deadline;
-* builds each request's Context: its upstream view (request id and forwarded
-  headers) and its snapshot DataLoader.
+Only HTTP concerns, each once per request:
+
+* the method (GET for queries, POST for everything; 405 otherwise) and, for a
+  browser's GET, GraphiQL;
+* the request's parameters, from the query string (GET) or a JSON body (POST,
+  `application/json` only: 415 otherwise), read with orjson; a JSON array is a
+  batch, when batching is on;
+* the answer's media type, negotiated from `Accept`: clients that ask for
+  `application/graphql-response+json` get it, with a 400 and no `data` for a
+  request error (a document that does not parse or validate, variables that
+  do not coerce); `application/json` clients get a 200 for every GraphQL
+  response, as the spec asks of them;
+* every refusal as coded JSON (`gateway._refusals`).
+
+What each operation does is `gateway._operations`. Strawberry's HTTP view is
+not used: it negotiates the media type by substring, parses batch entries
+unchecked, and runs every operation through its per-operation extension
+machinery, which the document cache makes unnecessary.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import logging
-import time
-from typing import Any, cast
+from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
-from cross_web import HTTPException
-from graphql import GraphQLError
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.types.execution import ExecutionResult
+from strawberry.http.ides import get_graphql_ide_html
 
 from gateway._graphiql import LocalGraphiQL
-from gateway._loaders import SnapshotFetcher
-from gateway._media_types import GRAPHQL_RESPONSE_JSON, negotiate
-from gateway._metrics import Metrics
-from gateway._persisted import PersistedQueries
-from gateway._settings import Settings
-from gateway._tracing import Tracing
-from gateway._upstream import UpstreamClient
-from schema import Context, build_schema
+from gateway._media_types import GRAPHQL_RESPONSE_JSON, JSON, negotiate
+from gateway._operations import Caller, OperationRequest, Operations, Outcome
+from gateway._refusals import Refusal
 
 __all__ = ["GraphQLView"]
 
-logger = logging.getLogger("pieces_gateway.http")
-operations_log = logging.getLogger("pieces_gateway.operations")
-
+_NO_BATCHING = "Batching is not enabled: start the gateway with --batching."
+_JSON_TYPES = frozenset({JSON, GRAPHQL_RESPONSE_JSON})
 # Headers that describe one connection, never forwarded (RFC 9110, section 7.6.1).
 _HOP_BY_HOP = frozenset(
     {
@@ -65,229 +56,192 @@ _HOP_BY_HOP = frozenset(
     }
 )
 
-_TIMEOUT = "UPSTREAM_TIMEOUT"
 
-_CODES = {
-    400: "BAD_REQUEST",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-}
-
-
-_MUTATION_OVER_GET = "Mutations are only accepted over POST."
-
-
-def _refine(error: HTTPException, method: str) -> HTTPException:
-    # Strawberry says 400 for both of these; the GraphQL-over-HTTP spec is
-    # more precise.
-    if error.reason == "Unsupported content type":
-        return HTTPException(415, "POST bodies must be application/json.")
-    if method == "GET" and "not allowed when using GET" in error.reason:
-        return HTTPException(405, _MUTATION_OVER_GET)
-    if error.status_code == 405:
-        return HTTPException(405, "GraphQL is served over GET (queries) and POST.")
-    return error
-
-
-class GraphQLView(GraphQL[Context, None]):
+class GraphQLView:
     def __init__(
         self,
-        settings: Settings,
-        metrics: Metrics,
-        tracing: Tracing,
+        operations: Operations,
         *,
+        forward_headers: tuple[str, ...] = (),
+        max_batch_operations: int | None = None,
         graphiql: LocalGraphiQL | None = None,
+        serves_graphiql: bool = False,
     ) -> None:
-        super().__init__(
-            build_schema(settings.schema_options),
-            graphql_ide="graphiql" if settings.serves_graphiql else None,
-            # No subscriptions, so no WebSockets: CORS does not guard them, and
-            # any web page could otherwise run operations on a local gateway.
-            subscription_protocols=(),
-        )
-        self._max_page_size = settings.max_page_size
-        self._max_ids = settings.max_ids
-        self._operation_timeout = settings.operation_timeout
-        self._forward = frozenset(h.lower() for h in settings.forward_headers) - _HOP_BY_HOP
+        self._operations = operations
+        self._forward = frozenset(h.lower() for h in forward_headers) - _HOP_BY_HOP
+        self._max_batch = max_batch_operations
         self._graphiql = graphiql
-        self._metrics = metrics
-        self._tracing = tracing
-        self._persisted = PersistedQueries(
-            enabled=settings.persisted_queries, max_bytes=settings.persisted_queries_max_bytes
-        )
+        self._serves_graphiql = serves_graphiql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            # No subscriptions, so no WebSockets: CORS does not guard them, and
+            # any web page could otherwise run operations on a local gateway.
+            await send({"type": "websocket.close", "code": 1008})
             return
-        request = Request(scope, receive)
+        headers = _headers(scope)
+        media_type = negotiate(headers.get("accept"))
         try:
-            response = await self.run(request)
-        except HTTPException as exc:
-            media_type = negotiate(request.headers.get("accept"))
-            response = _error_response(_refine(exc, request.method), media_type)
-        await response(scope, receive, send)
+            await self._answer(scope, receive, send, headers, media_type)
+        except Refusal as refusal:
+            await refusal.send(send, media_type=media_type)
 
-    async def render_graphql_ide(self, request: Request) -> Response:
-        # Our own page, on local bundles; Strawberry's loads them from a CDN.
-        if self._graphiql is None:
-            return await super().render_graphql_ide(request)
-        return HTMLResponse(self._graphiql.page(request.scope.get("root_path", "")))
-
-    async def get_sub_response(self, request: Request | WebSocket) -> Response:
-        sub_response = await super().get_sub_response(request)
-        # Read back by create_response, which is not given the request.
-        sub_response.media_type = negotiate(request.headers.get("accept"))
-        return sub_response
-
-    def create_response(
+    async def _answer(
         self,
-        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
-        sub_response: Response,
-    ) -> Response:
-        response = super().create_response(response_data, sub_response)
-        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
-            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
-            if isinstance(response_data, dict) and "data" not in response_data:
-                response.status_code = 400
-        return response
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        response = await super().process_result(request, result)
-        if negotiate(request.headers.get("accept")) == GRAPHQL_RESPONSE_JSON and _is_request_error(
-            result
-        ):
-            # A request error never began executing: the spec says no `data` at all.
-            del response["data"]
-        return response
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        request_id: str = request.state.request_id
-        headers = {name: value for name, value in request.headers.items() if name in self._forward}
-        headers["x-request-id"] = request_id
-        upstream: UpstreamClient = request.state.upstream
-        upstream = upstream.with_headers(headers)
-        snapshots: SnapshotFetcher = request.state.snapshots
-        return Context(
-            upstream=upstream,
-            snapshots=snapshots.loader(upstream),
-            max_page_size=self._max_page_size,
-            max_ids=self._max_ids,
-            request_id=request_id,
-        )
-
-    @staticmethod
-    def _for_one_operation(context: Context, request: Request) -> Context:
-        # The operations of one batched request share the request's context:
-        # give each its own call count, DataLoader and name, so that one's
-        # mutation does not clear another's cache and the logs stay apart.
-        upstream = cast(UpstreamClient, context.upstream).with_headers({})
-        snapshots: SnapshotFetcher = request.state.snapshots
-        return dataclasses.replace(
-            context, upstream=upstream, snapshots=snapshots.loader(upstream), operation_name=None
-        )
-
-    def should_render_graphql_ide(self, request: Any) -> bool:
-        # A GET with only a persisted-query hash is an operation, not a browser.
-        return bool(super().should_render_graphql_ide(request)) and (
-            request.query_params.get("extensions") is None
-        )
-
-    def parse_json(self, data: str | bytes) -> Any:
-        try:
-            parsed = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            reason = "not valid UTF-8" if "UTF-8" in str(exc) else "not valid JSON"
-            raise HTTPException(400, f"The request body is {reason}.") from exc
-        if not isinstance(parsed, dict | list):
-            raise HTTPException(400, "The request body must be a JSON object.")
-        return parsed
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        started = time.perf_counter()
-        context = kwargs["context"] = self._for_one_operation(kwargs["context"], kwargs["request"])
-        with self._tracing.span("graphql.operation", request_id=context.request_id) as span:
-            resolved = self._persisted.resolve(kwargs["request_data"])
-            if isinstance(resolved, ExecutionResult):
-                result = resolved
-            else:
-                kwargs["request_data"] = resolved
-                result = await self._execute_within_deadline(*args, **kwargs)
-            if span is not None:
-                span.set_attribute("graphql.operation.name", context.operation_name or "")
-                span.set_attribute("graphql.errors", len(result.errors or ()))
-        self._record(kwargs["request_data"], kwargs["context"], result, started)
-        return result
-
-    async def _execute_within_deadline(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        try:
-            async with asyncio.timeout(self._operation_timeout):
-                return await super().execute_single(*args, **kwargs)
-        except TimeoutError:
-            logger.warning("operation timed out after %ss", self._operation_timeout)
-            message = f"The operation did not finish within {self._operation_timeout:g} seconds."
-            error = GraphQLError(message, extensions={"code": _TIMEOUT})
-            return ExecutionResult(data=None, errors=[error])
-
-    def _record(
-        self, request: GraphQLRequestData, context: Context, result: ExecutionResult, started: float
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        media_type: str,
     ) -> None:
-        """One log line and the metrics of an operation."""
-        seconds = time.perf_counter() - started
-        codes = [str((e.extensions or {}).get("code", "")) for e in result.errors or ()]
-        operation = context.operation_name or request.operation_name
-        name = self._metrics.operation_label(operation)
-        self._metrics.operations.labels(name, "error" if codes else "ok").inc()
-        self._metrics.operation_seconds.labels(name).observe(seconds)
-        for code in codes:
-            self._metrics.errors.labels(code).inc()
-        calls = getattr(context.upstream, "calls", 0)
-        operations_log.info(
-            "%s in %.1f ms, %d upstream calls%s",
-            name,
-            seconds * 1000,
-            calls,
-            f", errors: {', '.join(codes)}" if codes else "",
-            extra={
-                "operation": operation,
-                "duration_ms": round(seconds * 1000, 3),
-                "upstream_calls": calls,
-                "error_codes": codes,
-                "request_id": context.request_id,
-            },
+        method = scope["method"]
+        if method == "GET":
+            if self._wants_graphiql(scope, headers):
+                await _send(send, 200, self._graphiql_page(scope), "text/html; charset=utf-8")
+                return
+            parameters: Any = _query_parameters(scope)
+        elif method == "POST":
+            if _media_type(headers.get("content-type", "")) not in _JSON_TYPES:
+                raise Refusal(415, "POST bodies must be application/json.")
+            parameters = _parse_json(await _body(receive))
+        else:
+            raise Refusal(
+                405,
+                "GraphQL is served over GET (queries) and POST.",
+                headers={"Allow": "GET, POST"},
+            )
+        caller = Caller(
+            scope["state"]["request_id"], self._forwarded(scope, headers), method == "POST"
         )
+        body: dict[str, Any] | list[dict[str, Any]]
+        if isinstance(parameters, list):
+            body = await self._batch(parameters, caller)
+            status = 200
+        else:
+            outcome = await self._operations.run(_operation(parameters), caller)
+            body, status = _response(outcome, media_type)
+        await _send(send, status, orjson.dumps(body), media_type)
+
+    async def _batch(self, entries: list[Any], caller: Caller) -> list[dict[str, Any]]:
+        if self._max_batch is None:
+            raise Refusal(400, _NO_BATCHING)
+        if not entries:
+            raise Refusal(400, "A batch must hold at least one operation.")
+        if len(entries) > self._max_batch:
+            raise Refusal(400, f"A batch may hold {self._max_batch} operations at most.")
+        requests = [_operation(entry) for entry in entries]
+        outcomes = await asyncio.gather(*(self._operations.run(r, caller) for r in requests))
+        return [_response(outcome, JSON)[0] for outcome in outcomes]
+
+    def _forwarded(self, scope: Scope, headers: dict[str, str]) -> dict[str, str]:
+        forwarded = {name: value for name, value in headers.items() if name in self._forward}
+        forwarded["x-request-id"] = scope["state"]["request_id"]
+        return forwarded
+
+    def _wants_graphiql(self, scope: Scope, headers: dict[str, str]) -> bool:
+        # A GET with a query, or only a persisted-query hash, is an operation.
+        accept = headers.get("accept", "")
+        if "text/html" not in accept and "*/*" not in accept:
+            return False
+        query_string: bytes = scope.get("query_string", b"")
+        if b"query=" in query_string or b"extensions=" in query_string:
+            parameters = _query_parameters(scope)
+            if parameters.get("query") is not None or parameters.get("extensions") is not None:
+                return False
+        if not self._serves_graphiql:
+            raise Refusal(404, "Not Found")
+        return True
+
+    def _graphiql_page(self, scope: Scope) -> bytes:
+        if self._graphiql is None:  # no local bundles: Strawberry's page, from a CDN
+            return get_graphql_ide_html("graphiql").encode()
+        return self._graphiql.page(scope.get("root_path", "")).encode()
 
 
-def _is_request_error(result: ExecutionResult) -> bool:
-    # Field errors have a path; errors of the document or its variables do not.
-    # The operation deadline is path-less too, but strikes during execution.
-    return (
-        result.data is None
-        and bool(result.errors)
-        and all(
-            error.path is None and (error.extensions or {}).get("code") != _TIMEOUT
-            for error in result.errors or ()
-        )
+def _headers(scope: Scope) -> dict[str, str]:
+    # The last value of a repeated header wins, as in Starlette's `Headers.get`.
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.partition(";")[0].strip().lower()
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Refusal(400, "The client went away before sending the whole body.")
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _parse_json(data: bytes) -> Any:
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        reason = "not valid UTF-8" if "UTF-8" in str(exc) else "not valid JSON"
+        raise Refusal(400, f"The request body is {reason}.") from exc
+    if not isinstance(parsed, dict | list):
+        raise Refusal(400, "The request body must be a JSON object.")
+    return parsed
+
+
+def _query_parameters(scope: Scope) -> dict[str, Any]:
+    raw = scope.get("query_string", b"").decode("latin-1")
+    parameters: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
+    for name in ("variables", "extensions"):
+        if name in parameters:
+            try:
+                parameters[name] = orjson.loads(parameters[name])
+            except orjson.JSONDecodeError as exc:
+                raise Refusal(400, f"`{name}` is not valid JSON.") from exc
+    return parameters
+
+
+def _operation(parameters: object) -> OperationRequest:
+    """The request parameters of one operation, each of the type the spec gives it."""
+    if not isinstance(parameters, dict):
+        raise Refusal(400, "Each operation must be a JSON object.")
+    query = parameters.get("query")
+    if not isinstance(query, str | None):
+        raise Refusal(400, "The GraphQL operation's `query` must be a string or null.")
+    variables = parameters.get("variables")
+    if not isinstance(variables, dict | None):
+        raise Refusal(400, "The GraphQL operation's `variables` must be an object or null.")
+    name = parameters.get("operationName")
+    if not isinstance(name, str | None):
+        raise Refusal(400, "The GraphQL operation's `operationName` must be a string or null.")
+    extensions = parameters.get("extensions")
+    if not isinstance(extensions, dict | None):
+        raise Refusal(400, "The GraphQL operation's `extensions` must be an object or null.")
+    return OperationRequest(query, variables, name, extensions)
+
+
+def _response(outcome: Outcome, media_type: str) -> tuple[dict[str, Any], int]:
+    result = outcome.result
+    body: dict[str, Any] = {}
+    if outcome.executed or media_type == JSON:
+        body["data"] = result.data
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        body["extensions"] = result.extensions
+    status = 400 if not outcome.executed and media_type == GRAPHQL_RESPONSE_JSON else 200
+    return body, status
+
+
+async def _send(send: Send, status: int, body: bytes, media_type: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", media_type.encode("latin-1")),
+                (b"content-length", str(len(body)).encode("latin-1")),
+            ],
+        }
     )
-
-
-def _error_response(error: HTTPException, media_type: str) -> Response:
-    code = _CODES.get(error.status_code, "BAD_REQUEST")
-    headers = None
-    if error.status_code == 405:
-        headers = {"Allow": "POST" if error.reason == _MUTATION_OVER_GET else "GET, POST"}
-    return JSONResponse(
-        {"errors": [{"message": error.reason, "extensions": {"code": code}}]},
-        status_code=error.status_code,
-        headers=headers,
-        media_type=media_type,
-    )
+    await send({"type": "http.response.body", "body": body})

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from schema._build import build_schema, print_sdl
-from schema._context import Context, Json, SnapshotKey, WorkstreamEventApi
+from schema._context import (
+    Context,
+    Json,
+    Snapshot,
+    SnapshotKey,
+    WorkstreamEventApi,
+    check_id,
+    snapshot_keys,
+)
+from schema._documents import Documents, Prepared
+from schema._execution import run
 from schema._limits import SchemaOptions
 from schema._relations import RELATIONS, Relation
 
 __all__ = [
     "RELATIONS",
     "Context",
+    "Documents",
     "Json",
+    "Prepared",
     "Relation",
     "SchemaOptions",
+    "Snapshot",
     "SnapshotKey",
     "WorkstreamEventApi",
     "build_schema",
+    "check_id",
     "print_sdl",
+    "run",
+    "snapshot_keys",
 ]

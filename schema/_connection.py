@@ -72,7 +72,7 @@ class WorkstreamEventEdge:
 
     @strawberry.field(graphql_type=WorkstreamEvent)
     async def node(self, info: Info[Context, None]) -> Json:
-        return await info.context.snapshots.load(self.key)
+        return await info.context.event(self.key)
 
 
 @strawberry.type(description="A page of workstream events, newest first (Relay connection).")

@@ -1,20 +1,62 @@
 """What the resolvers need from the running gateway, per request.
 
 The schema does not know how the upstream is reached: the gateway hands each
-request a `Context` holding an object that speaks the upstream API and the
-request's DataLoader of snapshots.
+operation a `Context` holding an object that speaks the upstream API and the
+operation's DataLoader of snapshots. A `Snapshot` is an event as Pieces OS
+sent it: its JSON text, parsed whole only when a resolver asks for it (the
+compiled path decodes just the fields it selects).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol
 
+import orjson
 from strawberry.dataloader import DataLoader
 
-__all__ = ["Context", "Json", "SnapshotKey", "WorkstreamEventApi"]
+from schema.errors import BadUserInput, UpstreamBadResponse
+
+__all__ = [
+    "Context",
+    "Json",
+    "Snapshot",
+    "SnapshotKey",
+    "WorkstreamEventApi",
+    "check_id",
+    "snapshot_keys",
+]
 
 Json = dict[str, Any]
+
+
+class Snapshot:
+    """One event: the JSON text Pieces OS sent (when there is one), parsed on first use."""
+
+    __slots__ = ("_json", "content")
+
+    def __init__(self, content: bytes | None, parsed: Json | None = None) -> None:
+        self.content = content
+        self._json = parsed
+
+    @classmethod
+    def of(cls, event: Json) -> Snapshot:
+        """A snapshot of an event already parsed (a mutation's answer)."""
+        return cls(None, event)
+
+    @property
+    def json(self) -> Json:
+        if self._json is None:
+            assert self.content is not None
+            try:
+                parsed = orjson.loads(self.content)
+            except orjson.JSONDecodeError as exc:
+                raise UpstreamBadResponse("Pieces OS sent an event that is not JSON.") from exc
+            if not isinstance(parsed, dict):
+                raise UpstreamBadResponse("Pieces OS sent an event that is not an object.")
+            self._json = parsed
+        return self._json
 
 
 class SnapshotKey(NamedTuple):
@@ -22,10 +64,34 @@ class SnapshotKey(NamedTuple):
     transferables: bool | None
 
 
+def check_id(value: str) -> str:
+    """`value`, if it can be a record id: ids go into URL paths as one segment,
+    and `.` and `..` would be dot segments, which URL normalisers resolve away."""
+    if value in _NOT_IDS:
+        raise BadUserInput(f"{value!r} is not a record id: ids cannot be empty, '.' or '..'.")
+    return value
+
+
+_NOT_IDS = frozenset({"", ".", ".."})
+
+
+def snapshot_keys(
+    ids: Sequence[str], transferables: bool | None, *, max_ids: int, argument: str = "ids"
+) -> list[SnapshotKey]:
+    """What a root field that names events loads: one key per id, in order.
+
+    The resolvers, the compiled plan and `_entities` all call this, so that
+    they load and refuse alike (over `max_ids`: BAD_USER_INPUT, nothing loaded).
+    """
+    if len(ids) > max_ids:
+        raise BadUserInput(f"`{argument}` may name {max_ids} at most.", argument=argument)
+    return [SnapshotKey(event_id, transferables) for event_id in ids]
+
+
 class WorkstreamEventApi(Protocol):
     """The upstream REST calls the schema makes (one method per endpoint)."""
 
-    async def snapshot(self, event_id: str, *, transferables: bool | None) -> Json: ...
+    async def snapshot(self, event_id: str, *, transferables: bool | None) -> Snapshot: ...
 
     async def update(self, event: Json, *, transferables: bool | None) -> Json: ...
 
@@ -51,8 +117,17 @@ class WorkstreamEventApi(Protocol):
 @dataclass(slots=True)
 class Context:
     upstream: WorkstreamEventApi
-    snapshots: DataLoader[SnapshotKey, Json]
+    snapshots: DataLoader[SnapshotKey, Snapshot]
     max_page_size: int
     max_ids: int = 1000
     request_id: str = ""
     operation_name: str | None = None  # set once the document is parsed
+
+    async def event(self, key: SnapshotKey) -> Json:
+        """The event `key` names, parsed (through the DataLoader)."""
+        snapshot = await self.snapshots.load(key)
+        return snapshot.json
+
+    def remember(self, key: SnapshotKey, event: Json) -> None:
+        """Keep an event Pieces OS answered a write with, as if read."""
+        self.snapshots.prime(key, Snapshot.of(event))

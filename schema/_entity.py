@@ -11,13 +11,9 @@ not by its key alone, is null with BAD_USER_INPUT; the others still resolve.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-
-import strawberry
 from graphql import GraphQLResolveInfo
-from strawberry.types import Info
 
-from schema._context import Context, Json, SnapshotKey
+from schema._context import Context
 from schema.errors import BadUserInput
 
 __all__ = ["WorkstreamEventEntity", "representation_error"]
@@ -42,10 +38,6 @@ def representation_error(representation: object) -> BadUserInput | None:
 
 
 class WorkstreamEventEntity:
-    @classmethod
-    def resolve_reference(cls, info: Info[Context, None], id: strawberry.ID) -> Awaitable[Json]:
-        return info.context.snapshots.load(SnapshotKey(id, None))
-
     @classmethod
     def is_type_of(cls, obj: object, info: GraphQLResolveInfo[Context]) -> bool:
         # The event is the upstream's JSON dict, which `_Entity` cannot tell by

@@ -9,8 +9,12 @@ key that itself ends in an underscore, so the mapping is unambiguous.
 from __future__ import annotations
 
 import keyword
+from dataclasses import is_dataclass
+from typing import Any
 
-__all__ = ["attribute_name", "upstream_key"]
+from schema.errors import UpstreamBadResponse
+
+__all__ = ["attribute_name", "read_field", "upstream_key"]
 
 
 def attribute_name(key: str) -> str:
@@ -21,3 +25,14 @@ def attribute_name(key: str) -> str:
 def upstream_key(attribute: str) -> str:
     """The upstream JSON key held by the Python `attribute`."""
     return attribute[:-1] if attribute.endswith("_") else attribute
+
+
+def read_field(source: Any, attribute: str) -> object:
+    """The schema's default resolver: object types are backed by the upstream's JSON
+    as it came (no model instances on the hot path); payload types are dataclasses."""
+    if type(source) is dict:
+        return source.get(upstream_key(attribute))
+    if is_dataclass(source):
+        return getattr(source, attribute)
+    kind = "a list" if isinstance(source, list) else f"a {type(source).__name__}"
+    raise UpstreamBadResponse(f"Pieces OS sent {kind} where an object belongs.")

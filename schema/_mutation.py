@@ -41,7 +41,7 @@ async def _update(
         )
     finally:
         info.context.snapshots.clear_all()
-    info.context.snapshots.prime(SnapshotKey(event["id"], transferables), event)
+    info.context.remember(SnapshotKey(event["id"], transferables), event)
     return event
 
 
@@ -97,7 +97,7 @@ async def _create(
     event = await info.context.upstream.create(
         to_upstream(seeded_workstream_event), transferables=transferables
     )
-    info.context.snapshots.prime(SnapshotKey(event["id"], transferables), event)
+    info.context.remember(SnapshotKey(event["id"], transferables), event)
     return event
 
 

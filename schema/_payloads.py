@@ -31,9 +31,7 @@ class WorkstreamEventMutationPayload:
     async def workstream_event(
         self, info: Info[Context, None], transferables: Transferables = None
     ) -> Json | None:
-        return await info.context.snapshots.load(
-            SnapshotKey(self.workstream_event_id, transferables)
-        )
+        return await info.context.event(SnapshotKey(self.workstream_event_id, transferables))
 
 
 @strawberry.type(description="What a delete removed.")

@@ -9,9 +9,8 @@ from strawberry.types import Info
 
 from schema._arguments import Transferables
 from schema._connection import WorkstreamEventConnection, workstream_events_connection
-from schema._context import Context, Json, SnapshotKey
+from schema._context import Context, Json, snapshot_keys
 from schema._generated import WorkstreamEvent
-from schema.errors import BadUserInput
 
 __all__ = ["Query"]
 
@@ -31,7 +30,8 @@ class Query:
         id: strawberry.ID,
         transferables: Transferables = None,
     ) -> Json | None:
-        return await info.context.snapshots.load(SnapshotKey(id, transferables))
+        (key,) = snapshot_keys([id], transferables, max_ids=info.context.max_ids)
+        return await info.context.event(key)
 
     @strawberry.field(
         graphql_type=list[WorkstreamEvent | None],
@@ -47,12 +47,9 @@ class Query:
         ids: list[strawberry.ID],
         transferables: Transferables = None,
     ) -> list[Awaitable[Json]]:
-        if len(ids) > info.context.max_ids:
-            raise BadUserInput(
-                f"`ids` may name {info.context.max_ids} events at most.", argument="ids"
-            )
+        keys = snapshot_keys(ids, transferables, max_ids=info.context.max_ids)
         # One awaitable per item, so a failed id fails its own index only.
-        return [info.context.snapshots.load(SnapshotKey(i, transferables)) for i in ids]
+        return [info.context.event(key) for key in keys]
 
     workstream_events_connection: WorkstreamEventConnection = strawberry.field(
         resolver=workstream_events_connection,

@@ -56,7 +56,6 @@ class UpstreamFailure(GatewayError):
 
 class UpstreamError(UpstreamFailure):
     code = "UPSTREAM_ERROR"
-    retry_after: float | None = None  # seconds, from the upstream's Retry-After
 
 
 class UpstreamUnavailable(UpstreamFailure):

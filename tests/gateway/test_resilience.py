@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway._upstream import _retry_after
+from gateway._transport import parse_retry_after as _retry_after
 from gateway.simulator import Faults
 from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder

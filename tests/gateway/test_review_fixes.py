@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway._upstream import _retry_after
+from gateway._transport import parse_retry_after as _retry_after
 from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
 

@@ -1,0 +1,151 @@
+"""Run one GraphQL operation: persisted query → prepared document → deadline → execution → record.
+
+`Operations.run` is what the HTTP view calls for each operation of a request
+(one, or each of a batch). It looks the document up (Apollo's persisted
+queries), takes it prepared from the document cache (parsed, validated within
+the limits, compiled: once per distinct document), builds the operation's own
+`Context` (its upstream view, with the caller's headers, and its DataLoader),
+executes it within the operation deadline, and records it: a span, the
+metrics and one log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType
+
+from gateway._client import UpstreamClient
+from gateway._loaders import SnapshotFetcher
+from gateway._metrics import Metrics
+from gateway._persisted import PersistedQueries
+from gateway._refusals import Refusal
+from gateway._tracing import Tracing
+from schema import Context, Documents, run
+
+__all__ = ["Caller", "OperationRequest", "Operations", "Outcome"]
+
+logger = logging.getLogger("pieces_gateway.http")
+operations_log = logging.getLogger("pieces_gateway.operations")
+
+_TIMEOUT = "UPSTREAM_TIMEOUT"
+
+
+class OperationRequest(NamedTuple):
+    """One operation as a client sent it (GraphQL over HTTP's request parameters)."""
+
+    query: str | None
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+    extensions: dict[str, Any] | None = None
+
+
+class Caller(NamedTuple):
+    """Who asked: the HTTP request's id and the headers it forwards upstream."""
+
+    request_id: str
+    headers: Mapping[str, str]
+    mutations_allowed: bool  # False over GET
+
+
+class Outcome(NamedTuple):
+    result: ExecutionResult
+    executed: bool  # False for a request error: refused before execution began
+
+
+class _Ran(NamedTuple):
+    outcome: Outcome
+    name: str | None  # the operation's, once its document is known
+    upstream_calls: int
+
+
+@dataclass(frozen=True, slots=True)
+class Operations:
+    schema: GraphQLSchema
+    documents: Documents
+    persisted: PersistedQueries
+    upstream: UpstreamClient
+    snapshots: SnapshotFetcher
+    metrics: Metrics
+    tracing: Tracing
+    timeout: float
+    max_page_size: int
+    max_ids: int
+    hide_suggestions: bool
+
+    async def run(self, request: OperationRequest, caller: Caller) -> Outcome:
+        started = time.perf_counter()
+        with self.tracing.span("graphql.operation", request_id=caller.request_id) as span:
+            ran = await self._run(request, caller)
+            if span is not None:
+                span.set_attribute("graphql.operation.name", ran.name or "")
+                span.set_attribute("graphql.errors", len(ran.outcome.result.errors or ()))
+        self._record(ran, caller, started)
+        return ran.outcome
+
+    async def _run(self, request: OperationRequest, caller: Caller) -> _Ran:
+        query = self.persisted.resolve(request.query, request.extensions)
+        if isinstance(query, ExecutionResult):
+            return _Ran(Outcome(query, executed=False), request.operation_name, 0)
+        if query is None:
+            raise Refusal(400, "No GraphQL query found in the request.")
+        prepared = self.documents.prepare(query, request.operation_name)
+        if isinstance(prepared, list):
+            refused = Outcome(ExecutionResult(None, prepared), executed=False)
+            return _Ran(refused, request.operation_name, 0)
+        if prepared.kind is not OperationType.QUERY and not caller.mutations_allowed:
+            raise Refusal(405, "Mutations are only accepted over POST.", headers={"Allow": "POST"})
+        upstream = self.upstream.scoped(caller.headers)
+        context = Context(
+            upstream=upstream,
+            snapshots=self.snapshots.loader(upstream),
+            max_page_size=self.max_page_size,
+            max_ids=self.max_ids,
+            request_id=caller.request_id,
+            operation_name=prepared.name,
+        )
+        try:
+            async with asyncio.timeout(self.timeout):
+                result = await run(
+                    self.schema,
+                    prepared,
+                    context,
+                    request.variables,
+                    hide_suggestions=self.hide_suggestions,
+                )
+        except TimeoutError:
+            logger.warning("operation timed out after %ss", self.timeout)
+            message = f"The operation did not finish within {self.timeout:g} seconds."
+            error = GraphQLError(message, extensions={"code": _TIMEOUT})
+            timed_out = Outcome(ExecutionResult(None, [error]), executed=True)
+            return _Ran(timed_out, prepared.name, upstream.calls)
+        # Field errors have a path; errors of the variables do not, and come
+        # before execution, with no data.
+        executed = result.data is not None or any(e.path for e in result.errors or ())
+        return _Ran(Outcome(result, executed), prepared.name, upstream.calls)
+
+    def _record(self, ran: _Ran, caller: Caller, started: float) -> None:
+        """The metrics and the one log line of an operation."""
+        seconds = time.perf_counter() - started
+        errors = ran.outcome.result.errors or ()
+        codes = [str((e.extensions or {}).get("code", "")) for e in errors]
+        label = self.metrics.operation(ran.name, codes, seconds)
+        operations_log.info(
+            "%s in %.1f ms, %d upstream calls%s",
+            label,
+            seconds * 1000,
+            ran.upstream_calls,
+            f", errors: {', '.join(codes)}" if codes else "",
+            extra={
+                "operation": ran.name,
+                "duration_ms": round(seconds * 1000, 3),
+                "upstream_calls": ran.upstream_calls,
+                "error_codes": codes,
+                "request_id": caller.request_id,
+            },
+        )

@@ -1,0 +1,258 @@
+"""Build one plan with graphql-core's own field collection, for the executor at hand.
+
+Alongside the completion closures, the compiler collects the *shape* of what
+the plan reads from each snapshot: the upstream keys it selects, nested as
+the selection nests. A root field decodes its snapshots with a msgspec
+decoder of that shape (TypedDicts, every key optional, leaves `Any`), which
+builds only the selected keys and skips the rest of the ~30 KB event
+unbuilt: a fifth of the time a whole parse takes (bench/PROFILE.md). A
+snapshot that does not fit the shape (a string where an object belongs, say)
+bails, like any value the closures cannot complete.
+
+Field collection (`collect_fields`, `collect_subfields`) is graphql-core's, so
+merging, ordering, fragments and `@include`/`@skip` are the executor's own. A
+field is compiled only if it is a plain read of an object type backed by
+upstream JSON: served by the schema's default resolver, with no arguments, of
+no abstract type. Root fields are compiled only if the resolver serving them
+is the one the plan stands in for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, TypedDict
+
+import msgspec
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_leaf_type,
+)
+from graphql.execution import Executor
+from graphql.execution.collect_fields import FieldDetailsList, collect_fields, collect_subfields
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+from schema._context import Snapshot
+from schema._entity import WorkstreamEventEntity
+from schema._keys import read_field, upstream_key
+from schema._query import Query
+from schema.compiled._complete import (
+    Bail,
+    Complete,
+    constant,
+    identity,
+    leaf,
+    listed,
+    non_null,
+    nullable,
+    projection,
+)
+
+__all__ = ["MANY", "ONE", "Plan", "RootField", "Uncompilable", "compile_plan"]
+
+_BACKREF: Final = GraphQLCoreConverter.DEFINITION_BACKREF
+# Root fields whose resolvers (schema._query) the plan stands in for: each
+# loads `snapshot_keys(ids, transferables)` through the request's DataLoader.
+ONE: Final = "workstreamEvent"
+MANY: Final = "workstreamEvents"
+
+
+class Uncompilable(Exception):
+    """The operation is outside what the compiler can prove equivalent."""
+
+
+class _List:
+    """The shape of a list: the shape of its items."""
+
+    def __init__(self, item: Shape) -> None:
+        self.item = item
+
+
+# What a plan reads at one position: a leaf (None), a list, or an object's keys.
+Shape = None | _List | dict[str, "Shape"]
+
+
+def _merge(one: Shape, other: Shape) -> Shape:
+    """Two selections of the same upstream key (aliases), read at once."""
+    if isinstance(one, dict) and isinstance(other, dict):
+        merged = dict(one)
+        for key, shape in other.items():
+            merged[key] = _merge(merged[key], shape) if key in merged else shape
+        return merged
+    if isinstance(one, _List) and isinstance(other, _List):
+        return _List(_merge(one.item, other.item))
+    return one if one == other else None
+
+
+def _annotation(shape: Shape, *, nullable: bool = True) -> Any:
+    if shape is None:
+        return Any
+    if isinstance(shape, _List):
+        return list[_annotation(shape.item)] | None  # type: ignore[misc]
+    fields = {key: _annotation(sub) for key, sub in shape.items()}
+    selected = TypedDict("Selected", fields, total=False)  # type: ignore[misc]
+    return selected | None if nullable else selected
+
+
+def _decoder(shape: Shape) -> Callable[[Snapshot], Any]:
+    # A snapshot is an object, as `Snapshot.json` insists: anything else bails.
+    decoder = msgspec.json.Decoder(_annotation(shape, nullable=False))
+
+    def decode(snapshot: Snapshot) -> Any:
+        if snapshot.content is None:  # an event a write answered with, parsed already
+            return snapshot.json
+        try:
+            return decoder.decode(snapshot.content)
+        except msgspec.DecodeError:  # ValidationError included
+            raise Bail from None
+
+    return decode
+
+
+def _mirrored() -> dict[str, object]:
+    python_names = {"workstream_event": ONE, "workstream_events": MANY}
+    return {
+        python_names[field.python_name]: field.base_resolver.wrapped_func
+        for field in Query.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        if field.python_name in python_names and field.base_resolver is not None
+    }
+
+
+_MIRRORED: Final = _mirrored()
+
+
+@dataclass(frozen=True, slots=True)
+class RootField:
+    key: str  # the response key
+    kind: str  # "__typename", ONE or MANY
+    field_def: GraphQLField | None
+    details: FieldDetailsList
+    complete: Complete  # of the value (ONE) or of one item (MANY)
+    nullable: bool  # whether a failed load nulls its position (else: bail)
+    decode: Callable[[Snapshot], Any] | None  # a snapshot as `complete` reads it
+
+    @property
+    def nodes(self) -> list[FieldNode]:
+        return [details.node for details in self.details]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    fields: tuple[RootField, ...]
+
+
+def compile_plan(executor: Executor[Any]) -> Plan:
+    """The plan of the executor's operation, or `Uncompilable`."""
+    root = executor.schema.query_type
+    assert root is not None
+    grouped, defers, _ = collect_fields(
+        executor.schema,
+        executor.fragments,
+        executor.variable_values,
+        root,
+        executor.operation,
+        executor.hide_suggestions,
+    )
+    if defers:
+        raise Uncompilable
+    fields: list[RootField] = []
+    for key, details in grouped.items():
+        name = _name(details)
+        if name == "__typename":
+            fields.append(RootField(key, name, None, details, identity, True, None))
+            continue
+        field_def = root.fields.get(name)
+        field = field_def.extensions.get(_BACKREF) if field_def else None
+        if (
+            name not in _MIRRORED
+            or not isinstance(field, StrawberryField)
+            or field.base_resolver is None
+            or field.base_resolver.wrapped_func is not _MIRRORED[name]
+        ):
+            raise Uncompilable
+        assert field_def is not None
+        gtype = field_def.type
+        if name == MANY:
+            if not isinstance(gtype, GraphQLNonNull) or not isinstance(gtype.of_type, GraphQLList):
+                raise Uncompilable
+            gtype = gtype.of_type.of_type
+        item, shape = _complete(executor, gtype, details)
+        nullable_item = not isinstance(gtype, GraphQLNonNull)
+        fields.append(
+            RootField(key, name, field_def, details, item, nullable_item, _decoder(shape))
+        )
+    return Plan(tuple(fields))
+
+
+def _complete(
+    executor: Executor[Any], gtype: GraphQLOutputType, details: FieldDetailsList
+) -> tuple[Complete, Shape]:
+    if isinstance(gtype, GraphQLNonNull):
+        inner = gtype.of_type
+        if is_leaf_type(inner):
+            return leaf(inner, nullable=False), None
+        complete, shape = _complete(executor, inner, details)
+        return non_null(complete), shape
+    if isinstance(gtype, GraphQLList):
+        complete, shape = _complete(executor, gtype.of_type, details)
+        return listed(complete), _List(shape)
+    if is_leaf_type(gtype):
+        return leaf(gtype, nullable=True), None
+    if isinstance(gtype, GraphQLObjectType):
+        complete, shape = _object(executor, gtype, details)
+        return nullable(complete), shape
+    raise Uncompilable  # an interface or a union
+
+
+def _object(
+    executor: Executor[Any], gtype: GraphQLObjectType, details: FieldDetailsList
+) -> tuple[Complete, Shape]:
+    is_type_of = gtype.is_type_of
+    if is_type_of is not None and (
+        getattr(is_type_of, "__func__", None) is not WorkstreamEventEntity.is_type_of.__func__  # type: ignore[attr-defined]
+    ):
+        raise Uncompilable  # a type check the plan would have to repeat
+    grouped, defers, _ = collect_subfields(
+        executor.schema,
+        executor.fragments,
+        executor.variable_values,
+        executor.operation,
+        gtype,
+        details,
+        executor.hide_suggestions,
+    )
+    if defers:
+        raise Uncompilable
+    fields: list[tuple[str, str | None, Complete]] = []
+    shape: dict[str, Shape] = {}
+    for key, sub in grouped.items():
+        name = _name(sub)
+        if name == "__typename":
+            fields.append((key, None, constant(gtype.name)))
+            continue
+        field_def = gtype.fields[name]
+        field = field_def.extensions.get(_BACKREF)
+        if (
+            not isinstance(field, StrawberryField)
+            or not field.is_basic_field
+            or field.default_resolver is not read_field
+            or field_def.args
+        ):
+            raise Uncompilable
+        source = upstream_key(field.python_name)
+        complete, inner = _complete(executor, field_def.type, sub)
+        shape[source] = _merge(shape[source], inner) if source in shape else inner
+        fields.append((key, source, complete))
+    return projection(tuple(fields)), shape
+
+
+def _name(details: FieldDetailsList) -> str:
+    if any(d.defer_usage is not None or d.fragment_variable_values for d in details):
+        raise Uncompilable
+    return details[0].node.name.value
