@@ -18,7 +18,7 @@ GRAPHIQL := gateway/graphiql
 GRAPHIQL_ASSETS := $(GRAPHIQL)/node_modules/.vendored
 ASSETS := $(if $(NPM),$(GRAPHIQL_ASSETS))
 
-.PHONY: install demo serve simulator test lint schema clean bench bench-profile bench-peer soak
+.PHONY: install demo serve simulator test lint schema clean bench bench-profile bench-path bench-peer soak
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,9 @@ bench: $(INSTALLED)
 bench-profile: $(INSTALLED)  ## py-spy on the gateway under load: bench/results/profile.md
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(BIN)/python -m bench.profile
+
+bench-path: $(INSTALLED)  ## the project functions a warm small read passes through, and its CPU
+	$(BIN)/python -m bench.path
 
 # GraphQL Mesh (mesh-compose + hive-gateway, pinned in bench/peer) in the same table: needs npm.
 PEER := bench/peer

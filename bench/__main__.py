@@ -86,8 +86,15 @@ def main(argv: list[str] | None = None) -> int:
             server = s.server(workload)
             for c in args.concurrency:
                 server.reset_peak_rss()
+                cpu_before = server.cpu_seconds()
                 measured: Measurement = load(
                     s.base_url(workload), workload, concurrency=c, seconds=args.seconds
+                )
+                cpu_after = server.cpu_seconds()
+                cpu_ms = (
+                    (cpu_after - cpu_before) * 1000 / measured.requests
+                    if cpu_before is not None and cpu_after is not None and measured.requests
+                    else None
                 )
                 if workload.target == "simulator":
                     direct[c] = measured.rps
@@ -97,16 +104,17 @@ def main(argv: list[str] | None = None) -> int:
                     measured=measured,
                     upstream_calls_per_op=calls,
                     direct_rps=None if workload.target == "simulator" else direct.get(c),
-                    peak_rss_mib=server.peak_rss_mib(),
+                    peak_rss_mib=None if workload.target == "simulator" else server.peak_rss_mib(),
                     ids_per_op=workload.ids_per_op,
                     mesh=workload.target == "mesh",
+                    cpu_ms=cpu_ms,
                 )
                 if row.mesh:
                     pairs[workload.pair, c] = measured.rps
                 rows.append(row)
                 print(_progress(row), file=sys.stderr, flush=True)
 
-    pair_of = {w.name: w.pair for w in s.workloads if w.pair and w.target == "gateway"}
+    pair_of = {w.name: w.pair for w in s.workloads if w.pair and w.target in ("gateway", "regular")}
     rows = [
         dataclasses.replace(row, mesh_rps=pairs.get((pair_of[row.target], row.concurrency)))
         if row.target in pair_of
@@ -153,6 +161,9 @@ def _report(
             "",
             table(rows),
             "",
+            "CPU ms/req is the serving process's user+system time over the row's run "
+            "(/proc/PID/stat), divided by the requests answered: the simulator's on the direct "
+            "REST rows, Mesh's on its rows, the gateway's on the others. "
             "Upstream calls/op are counted in the simulator's access log over 3 sequential "
             "operations. Peak RSS is the gateway's VmHWM during the row "
             f"(after start-up: {startup_rss or 0:.1f} MiB; highest: "

@@ -95,6 +95,18 @@ class Service:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
+    # --- CPU: user + system time the kernel accounts to the process -----------------------
+
+    def cpu_seconds(self) -> float | None:
+        """utime + stime of the process so far (None where /proc is not available)."""
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except OSError:
+            return None
+        # The command name (field 2) may hold spaces: count from after its ")".
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     # --- memory: the kernel's high-water mark of resident memory ---------------------------
 
     def peak_rss_mib(self) -> float | None:

@@ -33,6 +33,7 @@ class Row:
     ids_per_op: int = 1
     mesh: bool = False  # a row of the peer, GraphQL Mesh
     mesh_rps: float | None = None  # Mesh with the same selection at the same concurrency
+    cpu_ms: float | None = None  # the serving process's user+system CPU per request
 
     @property
     def ratio(self) -> float | None:
@@ -60,16 +61,18 @@ def _vs_mesh(row: Row) -> str:
 def table(rows: Sequence[Row]) -> str:
     """The table; with Mesh's rows, a column of our rps / Mesh's rps and Mesh's RSS on its rows."""
     peer = any(row.mesh for row in rows)
-    head = "| target | c | rps | p50 ms | p99 ms | errors | upstream calls/op | rps vs direct REST"
+    head = "| target | c | rps | CPU ms/req | p50 ms | p99 ms | errors | upstream calls/op "
+    head += "| rps vs direct REST"
     head += " | rps vs Mesh | peak RSS MiB (gateway; Mesh on its rows) |" if peer else ""
     head += "" if peer else " | gateway peak RSS MiB |"
-    lines = [head, "|---|--:|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" if peer else "")]
+    lines = [head, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" if peer else "")]
     for row in rows:
         m = row.measured
         ratio = "1 (the limit)" if row.direct_rps is None else f"{_number(row.ratio, 3)}"
         mesh = f" {_vs_mesh(row)} |" if peer else ""
         lines.append(
-            f"| {row.target} | {row.concurrency} | {_number(m.rps)} | {m.p50_ms:.2f} "
+            f"| {row.target} | {row.concurrency} | {_number(m.rps)} | {_number(row.cpu_ms, 2)} "
+            f"| {m.p50_ms:.2f} "
             f"| {m.p99_ms:.2f} | {m.errors} | {_number(row.upstream_calls_per_op, 2)} "
             f"| {ratio} |{mesh} {_number(row.peak_rss_mib, 1)} |"
         )

@@ -42,6 +42,8 @@ class Session:
     simulator_url: str
     gateway_url: str
     workloads: list[Workload]
+    regular: Service | None = None  # a gateway with the compiled path off
+    regular_url: str = ""
     mesh: Service | None = None
     mesh_url: str = ""
     event_kib: float = 0.0  # mean JSON size of the events the single-event rows read
@@ -49,12 +51,18 @@ class Session:
     def base_url(self, workload: Workload) -> str:
         if workload.target == "mesh":
             return self.mesh_url
+        if workload.target == "regular":
+            return self.regular_url
         return self.simulator_url if workload.target == "simulator" else self.gateway_url
 
     def server(self, workload: Workload) -> Service:
         """The process whose memory a row reports: Mesh on its rows, else the gateway."""
         if workload.target == "mesh" and self.mesh is not None:
             return self.mesh
+        if workload.target == "simulator":
+            return self.simulator
+        if workload.target == "regular" and self.regular is not None:
+            return self.regular
         return self.gateway
 
     def check(self, workload: Workload) -> None:
@@ -107,9 +115,10 @@ def session(
     With `peer`, GraphQL Mesh too, with its own small and full selection rows.
     """
     exe = _executable()
-    sim_port, gw_port = free_port(), free_port()
+    sim_port, gw_port, regular_port = free_port(), free_port(), free_port()
     simulator_url = f"http://127.0.0.1:{sim_port}"
     gateway_url = f"http://127.0.0.1:{gw_port}"
+    regular_url = f"http://127.0.0.1:{regular_port}"
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         logs = Path(tmp)
         simulator = Service(
@@ -127,9 +136,19 @@ def session(
             f"{gateway_url}/readyz",
             logs / "gateway.log",
         )
+        regular = Service(
+            "gateway, compiled path off",
+            [
+                *(exe, "serve", "--port", str(regular_port), "--upstream", simulator_url),
+                "--no-compiled-execution",
+            ],
+            f"{regular_url}/readyz",
+            logs / "regular.log",
+        )
         with contextlib.ExitStack() as stack:
             stack.enter_context(simulator)
             stack.enter_context(gateway)
+            stack.enter_context(regular)
             typical = ordinary(_events(simulator_url))
             ids = [event["id"] for event in typical]
             ring = ids[:_RING]
@@ -138,9 +157,17 @@ def session(
                 direct(ring),
                 graphql("GraphQL small selection", SMALL_SELECTION, ring, pair="small"),
                 graphql("GraphQL full selection", full, ring, pair="full"),
+                graphql(
+                    "GraphQL small selection, compiled path off",
+                    SMALL_SELECTION,
+                    ring,
+                    pair="small",
+                    target="regular",
+                ),
             ]
             sizes = [len(json.dumps(event, separators=(",", ":"))) for event in typical[:_RING]]
             s = Session(simulator, gateway, simulator_url, gateway_url, workloads)
+            s.regular, s.regular_url = regular, regular_url
             s.event_kib = sum(sizes) / max(len(sizes), 1) / 1024
             if peer:
                 s.mesh, s.mesh_url = _peer.mesh_service(simulator_url, logs)

@@ -54,7 +54,7 @@ class Request:
 @dataclass(frozen=True)
 class Workload:
     name: str
-    target: str  # "simulator", "gateway" or "mesh": which service the requests go to
+    target: str  # "simulator", "gateway", "regular" or "mesh": which service the requests go to
     requests: tuple[Request, ...]
     graphql: bool = False  # count a 200 answer with `errors` as an error
     ids_per_op: int = 1
@@ -134,10 +134,13 @@ def _post(query: str, variables: dict[str, Any]) -> Request:
     return Request("POST", "/graphql", body.encode())
 
 
-def graphql(name: str, fields: str, ids: Sequence[str], pair: str = "") -> Workload:
+def graphql(
+    name: str, fields: str, ids: Sequence[str], pair: str = "", target: str = "gateway"
+) -> Workload:
+    """One event read per request; `target="regular"`: the gateway without the compiled path."""
     query = _ONE % fields
     requests = tuple(_post(query, {"id": i}) for i in ids)
-    return Workload(name, "gateway", requests, graphql=True, pair=pair)
+    return Workload(name, target, requests, graphql=True, pair=pair)
 
 
 def mesh(name: str, fields: str, ids: Sequence[str], pair: str) -> Workload:

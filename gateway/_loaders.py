@@ -66,9 +66,13 @@ class SnapshotFetcher:
                 outcomes[key] = exc
             else:
                 groups[key.transferables].append(key.id)
-        fetched = await asyncio.gather(
-            *(self._group(upstream, ids, flag) for flag, ids in groups.items())
-        )
+        if len(groups) == 1:  # the usual case: no task for one group
+            ((flag, ids),) = groups.items()
+            fetched = [await self._group(upstream, ids, flag)]
+        else:
+            fetched = await asyncio.gather(
+                *(self._group(upstream, ids, flag) for flag, ids in groups.items())
+            )
         for transferables, group in zip(groups, fetched, strict=True):
             for event_id, outcome in group.items():
                 outcomes[SnapshotKey(event_id, transferables)] = outcome
@@ -130,5 +134,10 @@ class SnapshotFetcher:
             async with self._singles:
                 return await upstream.snapshot(event_id, transferables=transferables)
 
+        if len(ids) == 1:  # the usual case: no task for one read
+            try:
+                return {ids[0]: await one(ids[0])}
+            except Exception as exc:
+                return {ids[0]: exc}
         outcomes = await asyncio.gather(*(one(i) for i in ids), return_exceptions=True)
         return dict(zip(ids, outcomes, strict=True))

@@ -16,6 +16,10 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 
 
+# What most clients send, decided without parsing: none names the new type.
+_PLAIN = frozenset({"*/*", JSON, f"{JSON}, */*"})
+
+
 def _ranges(accept: str) -> dict[str, float]:
     """Each media range of an Accept header with its quality (1 unless given)."""
     ranges: dict[str, float] = {}
@@ -44,7 +48,9 @@ def _quality(ranges: dict[str, float], media_type: str) -> float:
 
 def negotiate(accept: str | None) -> str:
     """The media type to answer a request whose Accept header is `accept`."""
-    ranges = _ranges(accept or "")
+    if not accept or accept in _PLAIN:
+        return JSON
+    ranges = _ranges(accept)
     named = ranges.get(GRAPHQL_RESPONSE_JSON, 0.0)
     if named > 0 and named >= _quality(ranges, JSON):
         return GRAPHQL_RESPONSE_JSON

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Final
+from typing import Final
 
 import strawberry
 from strawberry.federation import Schema as FederationSchema
@@ -31,16 +31,20 @@ FEDERATION_VERSION: Final = "2.11"
 
 
 class _Schema(FederationSchema):
+    # Strawberry builds the `_entities` field from this signature: keep its types.
     def entities_resolver(
-        self, info: Info, representations: list[Any]
-    ) -> list[Any]:
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
         # A bad representation is refused at its index instead of failing them all;
         # the others load as `workstreamEvents(ids:)` loads its ids.
         errors = [representation_error(each) for each in representations]
-        ids = [each["id"] for each, error in zip(representations, errors, strict=True) if not error]
+        ids = [r["id"] for r, error in zip(representations, errors, strict=True) if not error]  # type: ignore[index]
         context: Context = info.context
         keys = iter(snapshot_keys(ids, None, max_ids=context.max_ids, argument="representations"))
-        return [FederationAny(error) if error else context.event(next(keys)) for error in errors]
+        return [
+            FederationAny(error) if error else context.event(next(keys))  # type: ignore[misc]
+            for error in errors
+        ]
 
 
 @cache

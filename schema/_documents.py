@@ -46,15 +46,9 @@ class Prepared:
 
     document: DocumentNode
     operation: OperationDefinitionNode
+    kind: OperationType
+    name: str | None
     plans: Plans | None  # the compiled path's, when the operation is a candidate
-
-    @property
-    def kind(self) -> OperationType:
-        return self.operation.operation
-
-    @property
-    def name(self) -> str | None:
-        return self.operation.name.value if self.operation.name else None
 
 
 class Documents:
@@ -96,7 +90,8 @@ class Documents:
             fragments = [d for d in document.definitions if isinstance(d, FragmentDefinitionNode)]
             conditions = condition_variables(operation, fragments)
             plans = None if conditions is None else Plans(conditions)
-        return Prepared(document, operation, plans)
+        name = operation.name.value if operation.name else None
+        return Prepared(document, operation, operation.operation, name, plans)
 
 
 _Entry = tuple[int, Prepared | list[GraphQLError]]

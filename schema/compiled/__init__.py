@@ -12,10 +12,11 @@ the snapshots through its DataLoader and projects them.
   but `@include`/`@skip`), and which variables their conditions read;
 * `_compiler`: the plan, built with graphql-core's own field collection;
 * `_complete`: the closures that complete each position of the selection;
-* `_executor`: `CompiledExecutor`, graphql-core's executor with the plans in
-  front. A plan answers, or bails; a bail runs graphql-core's own execution on
-  the same executor and context, whose DataLoader already holds every
-  outcome, so the upstream is never asked twice.
+* `_executor`: a prepared operation's plans (one per value of its condition
+  variables, compiled on first use) and `answer`, which runs one. A plan
+  answers, or bails; after a bail `schema._execution` runs graphql-core's own
+  executor on the same context, whose DataLoader already holds every outcome,
+  so the upstream is never asked twice.
 
 Known differences from graphql-core's executor (each covered by
 tests/schema/test_compiled.py, which runs every case both ways):
@@ -38,7 +39,8 @@ fields, fragments and conditions are the executor's own.
 
 from __future__ import annotations
 
+from schema.compiled._complete import Bail
 from schema.compiled._eligibility import condition_variables
-from schema.compiled._executor import CompiledExecutor, Plans
+from schema.compiled._executor import Plans, answer
 
-__all__ = ["CompiledExecutor", "Plans", "condition_variables"]
+__all__ = ["Bail", "Plans", "answer", "condition_variables"]

@@ -1,23 +1,22 @@
-"""Run a plan in place of graphql-core's executor, or hand the operation back to it."""
+"""Answer an operation with its plan, or bail: then graphql-core's executor answers it."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from graphql import GraphQLError, located_error
-from graphql.execution import ExecutionResult, Executor
-from graphql.execution.values import get_argument_values
+from graphql import ExecutionResult, GraphQLError, located_error
+from graphql.execution import Executor
+from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema._context import Context, snapshot_keys
 from schema.compiled._compiler import MANY, ONE, Plan, RootField, Uncompilable, compile_plan
 from schema.compiled._complete import Bail
 from schema.errors import BadUserInput
 
-__all__ = ["CompiledExecutor", "Plans"]
+__all__ = ["MAX_VARIANTS", "Plans", "answer"]
 
 # Plans of one operation: one per combination of the values its conditions
 # read, each compiled on first use (see `Plans.plan`).
@@ -34,59 +33,39 @@ class Plans:
     runs: int = 0  # operations the plans answered
     bails: int = 0  # operations handed back to the regular executor
 
-    def plan(self, executor: Executor[Any]) -> Plan | None:
-        coerced = executor.variable_values.coerced
+    def plan(
+        self, variables: VariableValues, executor: Callable[[], Executor[Any] | list[GraphQLError]]
+    ) -> Plan | None:
+        """The plan for these variables; `executor` builds one to compile it with, once."""
+        coerced = variables.coerced
         variant = tuple(coerced.get(name, _ABSENT) for name in self.conditions)
         try:
             return self.variants[variant]
         except KeyError:
             pass
         if len(self.variants) >= MAX_VARIANTS:
-            return None  # a document that keeps varying is executed as it is
+            return None  # a document whose conditions keep varying is executed as it is
+        built = executor()
         try:
-            plan: Plan | None = compile_plan(executor)
+            plan = None if isinstance(built, list) else compile_plan(built)
         except Uncompilable:
             plan = None
         self.variants[variant] = plan
         return plan
 
 
-class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, with a prepared operation's plans in front.
+async def answer(
+    plan: Plan, context: Context, variables: VariableValues, *, hide_suggestions: bool
+) -> ExecutionResult:
+    """The operation's result, as graphql-core's executor would give it, or `Bail`.
 
-    A plan either answers the operation, or bails: then graphql-core's own
-    execution runs on this same executor and context, whose DataLoader has
-    settled (or is settling) every load the plan made, so the upstream is not
-    asked twice.
+    A bail may come after some loads were made: they stay in the operation's
+    DataLoader, so the regular executor finds them there and the upstream is
+    not asked twice.
     """
-
-    def __init__(self, *args: Any, plans: Plans | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.plans = plans
-
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        plans = self.plans
-        plan = plans.plan(self) if plans is not None and serially is None else None
-        if plan is None:
-            return super().execute_operation(serially)
-        return self._run(plan)
-
-    async def _run(self, plan: Plan) -> Any:
-        assert self.plans is not None
-        try:
-            result = await _answer(self, plan)
-        except Bail:
-            self.plans.bails += 1
-            regular = super().execute_operation()
-            return await regular if self.is_awaitable(regular) else regular
-        self.plans.runs += 1
-        return result
-
-
-async def _answer(executor: Executor[Any], plan: Plan) -> ExecutionResult:
-    loads = _load(executor, plan)
+    loads = _load(plan, context, variables, hide_suggestions)
     data: dict[str, Any] = {}
-    errors: list[tuple[GraphQLError, Path]] = []
+    errors: list[GraphQLError] = []
     for root in plan.fields:
         key = root.key
         if root.kind == "__typename":
@@ -101,26 +80,19 @@ async def _answer(executor: Executor[Any], plan: Plan) -> ExecutionResult:
                 await _item(root, item, path.add_key(index), errors)
                 for index, item in enumerate(pending)
             ]
-    for error, at in errors:
-        executor.collected_errors.add(error, at)
-    return executor.build_response(data)  # type: ignore[return-value]
+    return ExecutionResult(data, errors or None)
 
 
-def _load(executor: Executor[Any], plan: Plan) -> dict[str, list[Awaitable[Any]]]:
-    """Every root field's loads, through the request's DataLoader, as its resolver would."""
-    context = executor.context_value
-    if not isinstance(context, Context):
-        raise Bail
+def _load(
+    plan: Plan, context: Context, variables: VariableValues, hide_suggestions: bool
+) -> dict[str, list[Awaitable[Any]]]:
+    """Every root field's loads, through the operation's DataLoader, as its resolver makes them."""
     loads: dict[str, list[Awaitable[Any]]] = {}
     for root in plan.fields:
         if root.field_def is None:
             continue
         args = get_argument_values(
-            root.field_def,
-            root.details[0].node,
-            executor.variable_values,
-            None,
-            executor.hide_suggestions,
+            root.field_def, root.details[0].node, variables, None, hide_suggestions
         )
         ids = args["ids"] if root.kind == MANY else [args["id"]]
         try:
@@ -132,17 +104,14 @@ def _load(executor: Executor[Any], plan: Plan) -> dict[str, list[Awaitable[Any]]
 
 
 async def _item(
-    root: RootField,
-    pending: Awaitable[Any],
-    path: Path,
-    errors: list[tuple[GraphQLError, Path]],
+    root: RootField, pending: Awaitable[Any], path: Path, errors: list[GraphQLError]
 ) -> Any:
     try:
         snapshot = await pending
     except Exception as exc:
         if not root.nullable:
             raise Bail from None
-        errors.append((located_error(exc, root.nodes, path.as_list()), path))
+        errors.append(located_error(exc, root.nodes, path.as_list()))
         return None
     assert root.decode is not None
     return root.complete(root.decode(snapshot))
