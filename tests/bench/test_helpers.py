@@ -63,7 +63,9 @@ def test_percentile_nearest_rank() -> None:
 
 def test_table_ratio_to_direct_rest() -> None:
     row = Row("gateway", 16, Measurement(100, 1.0, 1.0, 2.0, 0), 1.0, 400.0, 80.0)
-    assert "| gateway | 16 | 100 | 1.00 | 2.00 | 0 | 1.00 | 0.250 | 80.0 |" in table([row])
+    assert "| gateway | 16 | 100 | - | 1.00 | 2.00 | 0 | 1.00 | 0.250 | 80.0 |" in table([row])
+    measured = Row("gateway", 16, Measurement(100, 1.0, 1.0, 2.0, 0), 1.0, 400.0, 80.0, cpu_ms=0.5)
+    assert "| gateway | 16 | 100 | 0.50 | 1.00 |" in table([measured])
 
 
 def test_stacks_self_time_and_phases() -> None:

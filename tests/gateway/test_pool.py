@@ -1,0 +1,268 @@
+"""The lean keep-alive pool, against a small HTTP/1.1 server on loopback that misbehaves on cue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from gateway._pool import LeanPool, Origin, ResponseTooLarge
+
+# (connection number, request number on it, request head) -> the bytes to answer
+# with, None to hang up unanswered, or (bytes, True) to hang up after them.
+Handler = Callable[[int, int, bytes], Awaitable[bytes | tuple[bytes, bool] | None]]
+
+
+def _answer(body: bytes = b'{"ok": true}', *, headers: bytes = b"") -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        + headers
+        + f"content-length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+
+class Server:
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.connections = 0
+        self.heads: list[bytes] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
+        connection, request = self.connections, 0
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        await reader.readexactly(int(line.split(b":")[1]))
+                self.heads.append(head)
+                request += 1
+                answer = await self.handler(connection, request, head)
+                if answer is None:  # hang up without answering
+                    return
+                data, hang_up = answer if isinstance(answer, tuple) else (answer, False)
+                writer.write(data)
+                await writer.drain()
+                if hang_up:
+                    return
+        finally:
+            writer.close()
+
+
+@asynccontextmanager
+async def served(handler: Handler) -> AsyncIterator[tuple[Server, Origin]]:
+    server = Server(handler)
+    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    try:
+        yield server, Origin("http", "127.0.0.1", port)
+    finally:
+        listening.close()
+        await listening.wait_closed()
+        # Connections still open (a handler left waiting) end with the server.
+        for task in server.tasks:
+            task.cancel()
+        await asyncio.gather(*server.tasks, return_exceptions=True)
+
+
+def _pool(**overrides: float) -> LeanPool:
+    options = {
+        "max_connections": 4,
+        "connect_timeout": 2.0,
+        "pool_timeout": 2.0,
+        "max_response_bytes": 1024,
+    }
+    return LeanPool(**{**options, **overrides})  # type: ignore[arg-type]
+
+
+async def _ok(connection: int, request: int, head: bytes) -> bytes:
+    return _answer()
+
+
+async def test_connections_are_kept_alive_and_reused() -> None:
+    pool = _pool()
+    async with served(_ok) as (server, origin):
+        for _ in range(3):
+            answer = await pool.exchange(origin, b"GET", b"/a", [(b"accept", b"*/*")])
+            assert (answer.status_code, answer.content) == (200, b'{"ok": true}')
+        await pool.aclose()
+    assert server.connections == 1
+    assert server.heads[0].startswith(b"GET /a HTTP/1.1\r\nhost: 127.0.0.1:")
+    assert b"accept: */*\r\n" in server.heads[0]
+
+
+async def test_a_post_says_its_length_and_sends_its_body() -> None:
+    pool = _pool()
+    async with served(_ok) as (server, origin):
+        await pool.exchange(origin, b"POST", b"/w", [], b'{"a": 1}')
+        await pool.exchange(origin, b"POST", b"/w", [])
+        await pool.aclose()
+    assert b"content-length: 8\r\n" in server.heads[0]
+    assert b"content-length: 0\r\n" in server.heads[1]
+    assert server.connections == 1
+
+
+async def test_a_connection_the_server_closes_is_not_reused() -> None:
+    async def closing(connection: int, request: int, head: bytes) -> bytes:
+        return _answer(headers=b"connection: close\r\n")
+
+    pool = _pool()
+    async with served(closing) as (server, origin):
+        for _ in range(2):
+            assert (await pool.exchange(origin, b"GET", b"/", [])).status_code == 200
+        await pool.aclose()
+    assert server.connections == 2
+
+
+async def test_an_idle_connection_closed_as_the_request_left_is_replaced() -> None:
+    # The server drops the second request of each connection unanswered, as a
+    # server whose keep-alive timeout strikes just then does: nothing was read
+    # back, so the pool asks again on a new connection.
+    async def racing(connection: int, request: int, head: bytes) -> bytes | None:
+        return None if request == 2 else _answer()
+
+    pool = _pool()
+    async with served(racing) as (server, origin):
+        for _ in range(2):
+            assert (await pool.exchange(origin, b"GET", b"/", [])).status_code == 200
+        await pool.aclose()
+    assert server.connections == 2
+
+
+async def test_a_connection_closed_mid_answer_is_an_error() -> None:
+    async def truncating(connection: int, request: int, head: bytes) -> tuple[bytes, bool]:
+        return _answer(b"x" * 100)[:-50], True
+
+    async def hang_up(connection: int, request: int, head: bytes) -> None:
+        return None
+
+    pool = _pool()
+    async with served(truncating) as (_, origin):
+        # The answer is cut short: some of it was read, so no second try.
+        with pytest.raises(httpx.ReadError):
+            await pool.exchange(origin, b"GET", b"/", [])
+    async with served(hang_up) as (server, origin):
+        with pytest.raises(httpx.ReadError):  # a new connection: no second try
+            await pool.exchange(origin, b"GET", b"/", [])
+        assert server.connections == 1
+    await pool.aclose()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(_answer(b"x" * 2000), id="declared"),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+            + b"".join(b"200\r\n" + b"y" * 512 + b"\r\n" for _ in range(3))
+            + b"0\r\n\r\n",
+            id="chunked",
+        ),
+    ],
+)
+async def test_an_answer_over_the_limit_is_refused(answer: bytes) -> None:
+    async def large(connection: int, request: int, head: bytes) -> bytes:
+        return answer
+
+    pool = _pool()
+    async with served(large) as (_, origin):
+        with pytest.raises(ResponseTooLarge):
+            await pool.exchange(origin, b"GET", b"/", [])
+    await pool.aclose()
+
+
+async def test_a_chunked_answer_within_the_limit_is_read_whole() -> None:
+    async def chunked(connection: int, request: int, head: bytes) -> bytes:
+        return (
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        )
+
+    pool = _pool()
+    async with served(chunked) as (server, origin):
+        for _ in range(2):
+            assert (await pool.exchange(origin, b"GET", b"/", [])).content == b"abcde"
+        await pool.aclose()
+    assert server.connections == 1
+
+
+async def test_garbage_is_a_protocol_error() -> None:
+    async def garbage(connection: int, request: int, head: bytes) -> bytes:
+        return b"NOT HTTP AT ALL\r\n\r\n"
+
+    pool = _pool()
+    async with served(garbage) as (_, origin):
+        with pytest.raises(httpx.RemoteProtocolError):
+            await pool.exchange(origin, b"GET", b"/", [])
+    await pool.aclose()
+
+
+async def test_nothing_listening_is_a_connect_error() -> None:
+    async with served(_ok) as (_, origin):
+        pass  # the port is free again
+    with pytest.raises(httpx.ConnectError):
+        await _pool().exchange(origin, b"GET", b"/", [])
+
+
+async def test_a_request_waits_a_bounded_time_for_a_free_connection() -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(connection: int, request: int, head: bytes) -> bytes:
+        started.set()
+        await release.wait()
+        return _answer()
+
+    pool = _pool(max_connections=1, pool_timeout=0.05)
+    async with served(slow) as (_, origin):
+        first = asyncio.ensure_future(pool.exchange(origin, b"GET", b"/", []))
+        await started.wait()  # the one connection is taken
+        with pytest.raises(httpx.PoolTimeout):
+            await pool.exchange(origin, b"GET", b"/", [])
+        release.set()
+        assert (await first).status_code == 200
+        await pool.aclose()
+
+
+async def test_a_cancelled_exchange_leaves_no_connection_behind() -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(connection: int, request: int, head: bytes) -> bytes:
+        started.set()
+        await release.wait()
+        return _answer()
+
+    pool = _pool()
+    async with served(slow) as (server, origin):
+        pending = asyncio.ensure_future(pool.exchange(origin, b"GET", b"/", []))
+        await started.wait()
+        pending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await pending
+        release.set()
+        assert (await pool.exchange(origin, b"GET", b"/", [])).status_code == 200
+        await pool.aclose()
+    assert server.connections == 2  # the half-read one was not reused
+
+
+async def test_any_httpx_client_can_use_it() -> None:
+    async with served(_ok) as (server, origin):
+        async with httpx.AsyncClient(
+            transport=_pool(), base_url=f"http://127.0.0.1:{origin.port}"
+        ) as client:
+            response = await client.get("/x", params={"a": "1"})
+            posted = await client.post("/y", json={"b": 2})
+    assert response.json() == {"ok": True}
+    assert posted.status_code == 200
+    assert server.heads[0].startswith(b"GET /x?a=1 HTTP/1.1\r\n")
+    assert b"content-length: 7\r\n" in server.heads[1]  # {"b":2}
