@@ -32,12 +32,12 @@ from typing import Any
 
 import orjson
 
-from bench._workloads import SMALL_SELECTION
+from bench._workloads import SMALL_SELECTION, full_selection, ordinary
 
 ROOT = Path(__file__).resolve().parents[1]
 _PROJECT = (str(ROOT / "gateway"), str(ROOT / "schema"))
 _SIMULATOR = str(ROOT / "gateway" / "simulator")
-_QUERY = f"query One($id: ID!) {{ workstreamEvent(id: $id) {SMALL_SELECTION} }}"
+_ONE = "query One($id: ID!) {{ workstreamEvent(id: $id) {} }}"
 
 
 def _module(frame: FrameType) -> str | None:
@@ -127,15 +127,17 @@ async def _main(args: argparse.Namespace) -> int:
             Path(logs) / "simulator.log",
         ),
     ):
-        ids = httpx.get(f"http://127.0.0.1:{port}/workstream_events/identifiers").json()
-        event_id = ids["iterable"][0]["id"]
+        events = httpx.get(f"http://127.0.0.1:{port}/workstream_events", timeout=30).json()
+        typical = ordinary(events["iterable"])
+        event_id = typical[0]["id"]
+        fields = full_selection(typical[:50]) if args.full else SMALL_SELECTION
         settings = Settings(
             upstream=f"http://127.0.0.1:{port}",
             log_level="WARNING",
             compiled_execution=not args.regular,
         )
         app = create_app(settings)
-        body = orjson.dumps({"query": _QUERY, "variables": {"id": event_id}})
+        body = orjson.dumps({"query": _ONE.format(fields), "variables": {"id": event_id}})
         async with LifespanManager(app) as manager:
             answers: list[bytes] = []
 
@@ -198,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event-kb", type=int, default=30)
     parser.add_argument("--top", type=int, default=30, help="profile rows to print")
     parser.add_argument("--regular", action="store_true", help="compiled path off")
+    parser.add_argument("--full", action="store_true", help="the full selection, not the small")
     return asyncio.run(_main(parser.parse_args(argv)))
 
 

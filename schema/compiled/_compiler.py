@@ -21,16 +21,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NamedTuple, TypedDict
 
 import msgspec
 from graphql import (
     FieldNode,
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLString,
     is_leaf_type,
 )
 from graphql.execution import Executor
@@ -45,6 +51,7 @@ from schema._query import Query
 from schema.compiled._complete import (
     Bail,
     Complete,
+    Field,
     constant,
     identity,
     leaf,
@@ -182,31 +189,49 @@ def compile_plan(executor: Executor[Any]) -> Plan:
             if not isinstance(gtype, GraphQLNonNull) or not isinstance(gtype.of_type, GraphQLList):
                 raise Uncompilable
             gtype = gtype.of_type.of_type
-        item, shape = _complete(executor, gtype, details)
+        item = _complete(executor, gtype, details)
         nullable_item = not isinstance(gtype, GraphQLNonNull)
         fields.append(
-            RootField(key, name, field_def, details, item, nullable_item, _decoder(shape))
+            RootField(
+                key, name, field_def, details, item.complete, nullable_item, _decoder(item.shape)
+            )
         )
     return Plan(tuple(fields))
 
 
+class _Compiled(NamedTuple):
+    complete: Complete  # the value at this position
+    shape: Shape  # what of the snapshot it reads
+    inline: Field | None  # how a projection may complete it without calling `complete`
+
+
 def _complete(
     executor: Executor[Any], gtype: GraphQLOutputType, details: FieldDetailsList
-) -> tuple[Complete, Shape]:
+) -> _Compiled:
     if isinstance(gtype, GraphQLNonNull):
         inner = gtype.of_type
         if is_leaf_type(inner):
-            return leaf(inner, nullable=False), None
-        complete, shape = _complete(executor, inner, details)
-        return non_null(complete), shape
+            completed = leaf(inner, nullable=False)
+            return _Compiled(completed, None, _leaf_inline(inner, completed))
+        if isinstance(inner, GraphQLObjectType):
+            # A projection bails on anything but an object, null included.
+            project, shape = _object(executor, inner, details)
+            return _Compiled(project, shape, None)
+        compiled = _complete(executor, inner, details)
+        return _Compiled(non_null(compiled.complete), compiled.shape, None)
     if isinstance(gtype, GraphQLList):
-        complete, shape = _complete(executor, gtype.of_type, details)
-        return listed(complete), _List(shape)
+        item = _complete(executor, gtype.of_type, details)
+        if item.inline is not None and item.inline.inline == "object":
+            inline = Field("", None, item.inline.complete, "list of nullable objects")
+        else:
+            inline = Field("", None, item.complete, "list")
+        return _Compiled(listed(item.complete), _List(item.shape), inline)
     if is_leaf_type(gtype):
-        return leaf(gtype, nullable=True), None
+        completed = leaf(gtype, nullable=True)
+        return _Compiled(completed, None, _leaf_inline(gtype, completed))
     if isinstance(gtype, GraphQLObjectType):
-        complete, shape = _object(executor, gtype, details)
-        return nullable(complete), shape
+        project, shape = _object(executor, gtype, details)
+        return _Compiled(nullable(project), shape, Field("", None, project, "object"))
     raise Uncompilable  # an interface or a union
 
 
@@ -229,12 +254,12 @@ def _object(
     )
     if defers:
         raise Uncompilable
-    fields: list[tuple[str, str | None, Complete]] = []
+    fields: list[Field] = []
     shape: dict[str, Shape] = {}
     for key, sub in grouped.items():
         name = _name(sub)
         if name == "__typename":
-            fields.append((key, None, constant(gtype.name)))
+            fields.append(Field(key, None, constant(gtype.name), None))
             continue
         field_def = gtype.fields[name]
         field = field_def.extensions.get(_BACKREF)
@@ -246,10 +271,29 @@ def _object(
         ):
             raise Uncompilable
         source = upstream_key(field.python_name)
-        complete, inner = _complete(executor, field_def.type, sub)
+        compiled = _complete(executor, field_def.type, sub)
+        inner = compiled.shape
         shape[source] = _merge(shape[source], inner) if source in shape else inner
-        fields.append((key, source, complete))
+        if compiled.inline is None:
+            fields.append(Field(key, source, compiled.complete, None))
+        else:
+            fields.append(compiled.inline._replace(key=key, source=source))
     return projection(tuple(fields)), shape
+
+
+_INLINE_KINDS: Final = {
+    GraphQLString: "str",
+    GraphQLID: "str",
+    GraphQLBoolean: "bool",
+    GraphQLInt: "int",
+    GraphQLFloat: "float",
+}
+
+
+def _leaf_inline(gtype: GraphQLOutputType, completed: Complete) -> Field | None:
+    """A built-in leaf, checked inline by the projection (`completed` for the rest)."""
+    kind = _INLINE_KINDS.get(gtype) if isinstance(gtype, GraphQLScalarType) else None
+    return None if kind is None else Field("", None, completed, kind)
 
 
 def _name(details: FieldDetailsList) -> str:

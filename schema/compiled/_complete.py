@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from graphql import (
     GraphQLBoolean,
@@ -23,6 +23,7 @@ from graphql import (
     GraphQLInt,
     GraphQLLeafType,
     GraphQLString,
+    Undefined,
     is_enum_type,
 )
 from graphql.execution import Executor
@@ -30,6 +31,7 @@ from graphql.execution import Executor
 __all__ = [
     "Bail",
     "Complete",
+    "Field",
     "constant",
     "identity",
     "leaf",
@@ -50,16 +52,66 @@ class Bail(Exception):
     """The regular executor must answer this operation."""
 
 
-def projection(fields: tuple[tuple[str, str | None, Complete], ...]) -> Complete:
-    """An object type: (response key, upstream key, completion) per selected field."""
+# How a leaf of each built-in type is checked inline in a generated projection:
+# a value of its usual JSON type passes (or is range-checked), any other goes to
+# its completion closure, which handles it as graphql-core does or bails.
+_INLINE: Final = {
+    "str": "v if type(v) is str else c(v)",
+    "bool": "v if type(v) is bool else c(v)",
+    "int": f"v if type(v) is int and {_INT_MIN} <= v <= {_INT_MAX} else c(v)",
+    "float": "v if type(v) is float and -inf < v < inf else c(v)",
+    # A nullable object: `c` is its projection.
+    "object": "None if v is None else c(v)",
+    # A nullable list: `c` completes an item, or projects an object item.
+    "list": "None if v is None else [c(x) for x in v] if type(v) is list else bail()",
+    "list of nullable objects": (
+        "None if v is None else [None if x is None else c(x) for x in v] "
+        "if type(v) is list else bail()"
+    ),
+}
 
-    def project(value: Any) -> dict[str, Any]:
-        # As `_read_field` reads it: an object type is the upstream's JSON object.
-        if type(value) is not dict:
-            raise Bail
-        get = value.get
-        return {key: complete(get(source)) for key, source, complete in fields}
 
+def _bail() -> Any:
+    raise Bail
+
+
+class Field(NamedTuple):
+    key: str  # in the response
+    source: str | None  # the upstream key (None: `__typename`)
+    complete: Complete
+    inline: str | None  # a key of _INLINE: how the value is completed inline
+
+
+def projection(fields: tuple[Field, ...]) -> Complete:
+    """An object type: one function, generated for its selection.
+
+    A closure per field, called from a comprehension, costs a call and a frame
+    per value; a full selection of a 30 KB event completes ~400 objects and
+    ~3,000 leaves. Like graphql-jit's compiled queries, the projection of each
+    object selection is generated as Python source (names and keys inserted
+    with `repr`, nothing else from outside), with the built-in leaves checked
+    inline.
+    """
+    namespace: dict[str, Any] = {"Bail": Bail, "bail": _bail, "inf": _INF}
+    lines = [
+        "def project(value):",
+        # As `read_field` reads it: an object type is the upstream's JSON object.
+        "    if type(value) is not dict:",
+        "        raise Bail",
+        "    get = value.get",
+    ]
+    for index, field in enumerate(fields):
+        namespace[f"c{index}"] = field.complete
+        if field.source is None:
+            lines.append(f"    r{index} = c{index}(None)")
+            continue
+        lines.append(f"    v = get({field.source!r})")
+        expression = _INLINE.get(field.inline or "", "c(v)").replace("c(", f"c{index}(")
+        lines.append(f"    r{index} = {expression}")
+    items = ", ".join(f"{field.key!r}: r{index}" for index, field in enumerate(fields))
+    lines.append(f"    return {{{items}}}")
+    exec("\n".join(lines), namespace)
+    project: Complete = namespace["project"]
     return project
 
 
@@ -149,4 +201,18 @@ def leaf(gtype: GraphQLLeafType, *, nullable: bool) -> Complete:
             return value if type(value) is float and -_INF < value < _INF else slow(value)
 
         return number
-    return slow
+    serialize = gtype.serialize
+
+    def scalar(value: Any) -> Any:
+        # A custom scalar (DateTime): what `complete_leaf_value` does, minus its call.
+        if value is None:
+            return slow(value)
+        try:
+            serialized = serialize(value)
+        except Exception:
+            raise Bail from None
+        if serialized is None or serialized is Undefined:
+            raise Bail
+        return serialized
+
+    return scalar

@@ -256,12 +256,12 @@ async def test_a_cancelled_exchange_leaves_no_connection_behind() -> None:
 
 
 async def test_any_httpx_client_can_use_it() -> None:
-    async with served(_ok) as (server, origin):
-        async with httpx.AsyncClient(
-            transport=_pool(), base_url=f"http://127.0.0.1:{origin.port}"
-        ) as client:
-            response = await client.get("/x", params={"a": "1"})
-            posted = await client.post("/y", json={"b": 2})
+    async with (
+        served(_ok) as (server, origin),
+        httpx.AsyncClient(transport=_pool(), base_url=f"http://127.0.0.1:{origin.port}") as client,
+    ):
+        response = await client.get("/x", params={"a": "1"})
+        posted = await client.post("/y", json={"b": 2})
     assert response.json() == {"ok": True}
     assert posted.status_code == 200
     assert server.heads[0].startswith(b"GET /x?a=1 HTTP/1.1\r\n")

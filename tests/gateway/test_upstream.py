@@ -135,3 +135,34 @@ async def test_a_base_url_with_a_path_keeps_it(
         result = await GraphQLClient(http)(READ, {"id": event_id})
     assert result["data"]["workstreamEvent"]["id"] == event_id
     assert seen == [f"/pieces/workstream_event/{event_id}"]
+
+
+async def test_a_snapshot_of_another_event_is_a_bad_response() -> None:
+    async def other(request: Request) -> Response:
+        return JSONResponse({"id": "someone-else", "readable": "not what was asked"})
+
+    error = await _read_error(upstream_answering(other))
+    assert error["extensions"]["code"] == "UPSTREAM_BAD_RESPONSE"
+    assert "someone-else" not in error["message"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param({"workstreamEvents": [{"id": "a"}]}, id="a-list-for-the-wrapper"),
+        pytest.param({"workstreamEvents": {"iterable": [{"id": 5}]}}, id="an-id-not-a-string"),
+        pytest.param({"workstreamEvents": {"iterable": ["a"]}}, id="an-event-not-an-object"),
+        pytest.param({"workstreamEvents": {"iterable": []}, "notFound": [5]}, id="bad-not-found"),
+        pytest.param({"iterable": []}, id="no-wrapper"),
+    ],
+)
+async def test_a_batch_answer_of_another_shape_is_a_bad_response(answer: Any) -> None:
+    async def batch(request: Request) -> Response:
+        return JSONResponse(answer)
+
+    query = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }"
+    async with running_gateway(upstream_answering(batch)) as http:
+        result = await GraphQLClient(http)(query, {"ids": ["a", "b"]})
+    codes = {error["extensions"]["code"] for error in result["errors"]}
+    assert codes == {"UPSTREAM_BAD_RESPONSE"}
+    assert len(result["errors"]) == 2  # one per id, at its index

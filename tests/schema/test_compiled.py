@@ -29,6 +29,8 @@ from strawberry.dataloader import DataLoader
 
 from gateway.simulator import create_simulator
 from schema import Context, Documents, SchemaOptions, Snapshot, SnapshotKey, build_schema, run
+from schema._documents import DOCUMENT_CACHE_CHARS
+from schema.compiled._executor import MAX_VARIANTS
 from schema.errors import BadUserInput, NotFound, UpstreamUnavailable
 
 GRAPHQL: GraphQLSchema = build_schema()._schema
@@ -389,3 +391,33 @@ async def test_other_operations_take_the_regular_path(query: str) -> None:
     ran = await _both(query)
     assert ran.compiled == ran.regular
     assert (ran.runs, ran.bails) == ((1 if compiles else 0), 0)
+
+
+def test_a_document_is_prepared_once_and_a_huge_one_is_not_kept() -> None:
+    documents = Documents(GRAPHQL, SchemaOptions())
+    assert documents.prepare(SMALL, None) is documents.prepare(SMALL, None)
+    refused = documents.prepare("{ nope }", None)
+    assert isinstance(refused, list)
+    assert documents.prepare("{ nope }", None) is refused
+    huge = SMALL + "\n#" + "x" * DOCUMENT_CACHE_CHARS
+    assert documents.prepare(huge, None) is not documents.prepare(huge, None)
+
+
+def test_with_the_compiled_path_off_nothing_is_compiled() -> None:
+    prepared = REGULAR.prepare(SMALL, None)
+    assert not isinstance(prepared, list)
+    assert prepared.plans is None
+
+
+async def test_a_document_whose_conditions_keep_varying_is_executed_as_it_is() -> None:
+    names = [f"c{i}" for i in range(5)]
+    fields = " ".join(f"f{i}: id @include(if: ${name})" for i, name in enumerate(names))
+    declared = ", ".join(f"${name}: Boolean!" for name in names)
+    query = f"query({declared}, $id: ID!) {{ workstreamEvent(id: $id) {{ {fields} }} }}"
+    compiled = []
+    for variant in range(MAX_VARIANTS + 1):
+        flags = {name: bool(variant >> bit & 1) for bit, name in enumerate(names)}
+        ran = await _both(query, {**flags, "id": IDS[0]})
+        assert ran.compiled == ran.regular
+        compiled.append(ran.runs)
+    assert compiled == [1] * MAX_VARIANTS + [0]
