@@ -26,17 +26,13 @@ from typing import Any, Final, NamedTuple, TypedDict
 import msgspec
 from graphql import (
     FieldNode,
-    GraphQLBoolean,
     GraphQLField,
-    GraphQLFloat,
-    GraphQLID,
-    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
-    GraphQLString,
+    is_enum_type,
     is_leaf_type,
 )
 from graphql.execution import Executor
@@ -282,17 +278,23 @@ def _object(
 
 
 _INLINE_KINDS: Final = {
-    GraphQLString: "str",
-    GraphQLID: "str",
-    GraphQLBoolean: "bool",
-    GraphQLInt: "int",
-    GraphQLFloat: "float",
+    "String": "str",
+    "ID": "str",
+    "Boolean": "bool",
+    "Int": "int",
+    "Float": "float",
+    # The gateway's own scalars (schema._scalars) serialize these unchanged.
+    "DateTime": "str",
+    "JSONObject": "dict",
 }
 
 
 def _leaf_inline(gtype: GraphQLOutputType, completed: Complete) -> Field | None:
-    """A built-in leaf, checked inline by the projection (`completed` for the rest)."""
-    kind = _INLINE_KINDS.get(gtype) if isinstance(gtype, GraphQLScalarType) else None
+    """A leaf checked inline by the projection (`completed` for any other value)."""
+    if is_enum_type(gtype):
+        names = {value.value: name for name, value in gtype.values.items()}
+        return Field("", None, completed, "enum", names)
+    kind = _INLINE_KINDS.get(gtype.name) if isinstance(gtype, GraphQLScalarType) else None
     return None if kind is None else Field("", None, completed, kind)
 
 

@@ -60,6 +60,9 @@ _INLINE: Final = {
     "bool": "v if type(v) is bool else c(v)",
     "int": f"v if type(v) is int and {_INT_MIN} <= v <= {_INT_MAX} else c(v)",
     "float": "v if type(v) is float and -inf < v < inf else c(v)",
+    "dict": "v if type(v) is dict else c(v)",
+    # `t` maps the upstream's enum values to their GraphQL names (all non-empty).
+    "enum": "(t.get(v) if type(v) is str else None) or c(v)",
     # A nullable object: `c` is its projection.
     "object": "None if v is None else c(v)",
     # A nullable list: `c` completes an item, or projects an object item.
@@ -80,6 +83,7 @@ class Field(NamedTuple):
     source: str | None  # the upstream key (None: `__typename`)
     complete: Complete
     inline: str | None  # a key of _INLINE: how the value is completed inline
+    table: dict[str, str] | None = None  # an enum's GraphQL names, by upstream value
 
 
 def projection(fields: tuple[Field, ...]) -> Complete:
@@ -102,11 +106,13 @@ def projection(fields: tuple[Field, ...]) -> Complete:
     ]
     for index, field in enumerate(fields):
         namespace[f"c{index}"] = field.complete
+        namespace[f"t{index}"] = field.table
         if field.source is None:
             lines.append(f"    r{index} = c{index}(None)")
             continue
         lines.append(f"    v = get({field.source!r})")
-        expression = _INLINE.get(field.inline or "", "c(v)").replace("c(", f"c{index}(")
+        expression = _INLINE.get(field.inline or "", "c(v)")
+        expression = expression.replace("c(", f"c{index}(").replace("t.", f"t{index}.")
         lines.append(f"    r{index} = {expression}")
     items = ", ".join(f"{field.key!r}: r{index}" for index, field in enumerate(fields))
     lines.append(f"    return {{{items}}}")
