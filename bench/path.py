@@ -40,6 +40,9 @@ _SIMULATOR = str(ROOT / "gateway" / "simulator")
 _ONE = "query One($id: ID!) {{ workstreamEvent(id: $id) {} }}"
 
 
+_COMPREHENSIONS = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>")
+
+
 def _module(frame: FrameType) -> str | None:
     filename = frame.f_code.co_filename
     if not filename.startswith(_PROJECT) or filename.startswith(_SIMULATOR):
@@ -183,12 +186,14 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def _print_trace(trace: _Trace) -> None:
-    print("A warm small read, project functions called:")
+    print("A warm read, project functions called (calls x function):")
     for name in trace.order:
         print(f"  {trace.calls[name]:3d} x {name}")
+    functions = [name for name in trace.order if not name.endswith(_COMPREHENSIONS)]
     print(
-        f"\n{len(trace.order)} project functions, {trace.boundaries} calls across "
-        f"project modules, {len(trace.doubling_back)} doubling back"
+        f"\n{len(trace.order)} project functions ({len(functions)} without comprehensions "
+        f"and generator expressions), {trace.boundaries} calls across project modules, "
+        f"{len(trace.doubling_back)} doubling back"
     )
     for edge in trace.doubling_back:
         print(f"  doubles back: {edge}")

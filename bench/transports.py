@@ -52,11 +52,14 @@ async def _main(args: argparse.Namespace) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [str(Path(sys.executable).with_name("pieces-gateway")), "simulator"]
-    with tempfile.TemporaryDirectory() as logs, Service(
-        "simulator",
-        [*command, "--port", str(port), "--events", "20", "--event-kb", "30"],
-        f"{base}/.well-known/health",
-        Path(logs) / "simulator.log",
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        Service(
+            "simulator",
+            [*command, "--port", str(port), "--events", "20", "--event-kb", "30"],
+            f"{base}/.well-known/health",
+            Path(logs) / "simulator.log",
+        ),
     ):
         ids = httpx.get(f"{base}/workstream_events/identifiers").json()["iterable"]
         path = f"/workstream_event/{ids[-1]['id']}"

@@ -167,6 +167,7 @@ def create_app(
     graphiql = LocalGraphiQL.find() if settings.serves_graphiql else None
     view = GraphQLView(
         operations,
+        max_body_bytes=settings.max_body_bytes,
         forward_headers=settings.forward_headers,
         max_batch_operations=options.max_batch_operations,
         graphiql=graphiql,

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway._refusals import Refusal
 
-__all__ = ["BodySizeLimit", "RequestId", "TrustedHosts"]
+__all__ = ["BodySizeLimit", "RequestId", "TrustedHosts", "too_large"]
 
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -84,51 +84,32 @@ class RequestId:
 
 
 class BodySizeLimit:
-    """Answer 413 to a body over `max_bytes`, before anything parses it."""
+    """Answer 413 to a request that declares a body over `max_bytes`, before routing.
+
+    A body sent without a length (chunked) is counted where it is read
+    (`gateway._view`), which refuses it the same way once it passes the limit.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and not declared.isdigit():
-            await Refusal(400, "The Content-Length header is not a number.").send(send, close=True)
-            return
-        if declared is not None and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
-            return
-        received = 0
-        response_started = False
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def watched_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, watched_send)
-        except _BodyTooLarge:
-            if not response_started:
+        if scope["type"] == "http":
+            declared = dict(scope["headers"]).get(b"content-length")
+            if declared is not None and not declared.isdigit():
+                message = "The Content-Length header is not a number."
+                await Refusal(400, message).send(send, close=True)
+                return
+            if declared is not None and int(declared) > self.max_bytes:
                 await _too_large(send, self.max_bytes)
+                return
+        await self.app(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+def too_large(max_bytes: int) -> Refusal:
+    return Refusal(413, f"The request body is larger than {max_bytes} bytes.")
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:
-    message = f"The request body is larger than {max_bytes} bytes."
-    await Refusal(413, message).send(send, close=True)
+    await too_large(max_bytes).send(send, close=True)

@@ -32,6 +32,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from gateway._graphiql import LocalGraphiQL
 from gateway._media_types import GRAPHQL_RESPONSE_JSON, JSON, negotiate
+from gateway._middleware import too_large
 from gateway._operations import Caller, OperationRequest, Operations, Outcome
 from gateway._refusals import Refusal
 
@@ -62,12 +63,14 @@ class GraphQLView:
         self,
         operations: Operations,
         *,
+        max_body_bytes: int,
         forward_headers: tuple[str, ...] = (),
         max_batch_operations: int | None = None,
         graphiql: LocalGraphiQL | None = None,
         serves_graphiql: bool = False,
     ) -> None:
         self._operations = operations
+        self._max_body = max_body_bytes
         self._forward = frozenset(h.lower() for h in forward_headers) - _HOP_BY_HOP
         self._max_batch = max_batch_operations
         self._graphiql = graphiql
@@ -103,7 +106,7 @@ class GraphQLView:
         elif method == "POST":
             if _media_type(headers.get("content-type", "")) not in _JSON_TYPES:
                 raise Refusal(415, "POST bodies must be application/json.")
-            parameters = _parse_json(await _body(receive))
+            parameters = _parse_json(await _body(receive, self._max_body))
         else:
             raise Refusal(
                 405,
@@ -167,13 +170,19 @@ def _media_type(content_type: str) -> str:
     return content_type.partition(";")[0].strip().lower()
 
 
-async def _body(receive: Receive) -> bytes:
+async def _body(receive: Receive, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes `limit` bytes."""
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise Refusal(400, "The client went away before sending the whole body.")
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 
