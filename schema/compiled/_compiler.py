@@ -212,15 +212,16 @@ def _complete(
         if isinstance(inner, GraphQLObjectType):
             # A projection bails on anything but an object, null included.
             project, shape = _object(executor, inner, details)
-            return _Compiled(project, shape, None)
+            return _Compiled(project, shape, Field("", None, project, "non-null object"))
         compiled = _complete(executor, inner, details)
-        return _Compiled(non_null(compiled.complete), compiled.shape, None)
+        inline = None
+        if isinstance(inner, GraphQLList) and compiled.inline is not None:
+            inline = compiled.inline._replace(inline="non-null list")
+        return _Compiled(non_null(compiled.complete), compiled.shape, inline)
     if isinstance(gtype, GraphQLList):
         item = _complete(executor, gtype.of_type, details)
-        if item.inline is not None and item.inline.inline == "object":
-            inline = Field("", None, item.inline.complete, "list of nullable objects")
-        else:
-            inline = Field("", None, item.complete, "list")
+        each = item.inline or Field("", None, item.complete)
+        inline = Field("", None, listed(item.complete), "list", item=each)
         return _Compiled(listed(item.complete), _List(item.shape), inline)
     if is_leaf_type(gtype):
         completed = leaf(gtype, nullable=True)
@@ -255,7 +256,7 @@ def _object(
     for key, sub in grouped.items():
         name = _name(sub)
         if name == "__typename":
-            fields.append(Field(key, None, constant(gtype.name), None))
+            fields.append(Field(key, None, constant(gtype.name)))
             continue
         field_def = gtype.fields[name]
         field = field_def.extensions.get(_BACKREF)
@@ -270,10 +271,8 @@ def _object(
         compiled = _complete(executor, field_def.type, sub)
         inner = compiled.shape
         shape[source] = _merge(shape[source], inner) if source in shape else inner
-        if compiled.inline is None:
-            fields.append(Field(key, source, compiled.complete, None))
-        else:
-            fields.append(compiled.inline._replace(key=key, source=source))
+        inline = compiled.inline or Field("", None, compiled.complete)
+        fields.append(inline._replace(key=key, source=source))
     return projection(tuple(fields)), shape
 
 

@@ -52,25 +52,26 @@ class Bail(Exception):
     """The regular executor must answer this operation."""
 
 
-# How a leaf of each built-in type is checked inline in a generated projection:
-# a value of its usual JSON type passes (or is range-checked), any other goes to
-# its completion closure, which handles it as graphql-core does or bails.
+# How a value is completed inline in a generated projection, by kind: `{v}`
+# is the value, `{c}` its completion closure (for any value the expression does
+# not handle itself: graphql-core's way, or a bail), `{t}` an enum's table.
 _INLINE: Final = {
-    "str": "v if type(v) is str else c(v)",
-    "bool": "v if type(v) is bool else c(v)",
-    "int": f"v if type(v) is int and {_INT_MIN} <= v <= {_INT_MAX} else c(v)",
-    "float": "v if type(v) is float and -inf < v < inf else c(v)",
-    "dict": "v if type(v) is dict else c(v)",
-    # `t` maps the upstream's enum values to their GraphQL names (all non-empty).
-    "enum": "(t.get(v) if type(v) is str else None) or c(v)",
-    # A nullable object: `c` is its projection.
-    "object": "None if v is None else c(v)",
-    # A nullable list: `c` completes an item, or projects an object item.
-    "list": "None if v is None else [c(x) for x in v] if type(v) is list else bail()",
-    "list of nullable objects": (
-        "None if v is None else [None if x is None else c(x) for x in v] "
-        "if type(v) is list else bail()"
-    ),
+    # A leaf of its usual JSON type passes (or is range-checked).
+    "str": "{v} if type({v}) is str else {c}({v})",
+    "bool": "{v} if type({v}) is bool else {c}({v})",
+    "int": f"{{v}} if type({{v}}) is int and {_INT_MIN} <= {{v}} <= {_INT_MAX} else {{c}}({{v}})",
+    "float": "{v} if type({v}) is float and -inf < {v} < inf else {c}({v})",
+    "dict": "{v} if type({v}) is dict else {c}({v})",
+    # `{t}` maps the upstream's enum values to their GraphQL names (all non-empty).
+    "enum": "({t}.get({v}) if type({v}) is str else None) or {c}({v})",
+    # `{c}` is the object's projection, which bails on anything but an object.
+    "object": "None if {v} is None else {c}({v})",
+    "non-null object": "{c}({v})",
+    # `{item}` completes one item, `{x}`.
+    "list": "None if {v} is None else [{item} for {x} in {v}] if type({v}) is list else bail()",
+    "non-null list": "[{item} for {x} in {v}] if type({v}) is list else bail()",
+    # Anything else: its closure.
+    "call": "{c}({v})",
 }
 
 
@@ -79,11 +80,27 @@ def _bail() -> Any:
 
 
 class Field(NamedTuple):
+    """How a projection completes one selected field (or, `key` unused, one list item)."""
+
     key: str  # in the response
     source: str | None  # the upstream key (None: `__typename`)
     complete: Complete
-    inline: str | None  # a key of _INLINE: how the value is completed inline
+    inline: str = "call"  # a key of _INLINE
     table: dict[str, str] | None = None  # an enum's GraphQL names, by upstream value
+    item: Field | None = None  # a list's items
+
+
+def _expression(field: Field, value: str, namespace: dict[str, Any], depth: int = 0) -> str:
+    """The Python expression that completes `field`'s value, held in the variable `value`."""
+    name = f"_{len(namespace)}"
+    namespace[f"c{name}"] = field.complete
+    namespace[f"t{name}"] = field.table
+    item = ""
+    if field.item is not None:
+        item = _expression(field.item, f"x{depth}", namespace, depth + 1)
+    return _INLINE[field.inline].format(
+        v=value, c=f"c{name}", t=f"t{name}", x=f"x{depth}", item=item
+    )
 
 
 def projection(fields: tuple[Field, ...]) -> Complete:
@@ -92,9 +109,10 @@ def projection(fields: tuple[Field, ...]) -> Complete:
     A closure per field, called from a comprehension, costs a call and a frame
     per value; a full selection of a 30 KB event completes ~400 objects and
     ~3,000 leaves. Like graphql-jit's compiled queries, the projection of each
-    object selection is generated as Python source (names and keys inserted
-    with `repr`, nothing else from outside), with the built-in leaves checked
-    inline.
+    object selection is generated as Python source (response keys and upstream
+    keys inserted with `repr`, nothing else from outside), with leaves,
+    objects and lists completed inline, and closures only for the values the
+    expressions leave to them.
     """
     namespace: dict[str, Any] = {"Bail": Bail, "bail": _bail, "inf": _INF}
     lines = [
@@ -105,15 +123,12 @@ def projection(fields: tuple[Field, ...]) -> Complete:
         "    get = value.get",
     ]
     for index, field in enumerate(fields):
-        namespace[f"c{index}"] = field.complete
-        namespace[f"t{index}"] = field.table
-        if field.source is None:
-            lines.append(f"    r{index} = c{index}(None)")
+        if field.source is None:  # __typename: a constant
+            namespace[f"k{index}"] = field.complete(None)
+            lines.append(f"    r{index} = k{index}")
             continue
         lines.append(f"    v = get({field.source!r})")
-        expression = _INLINE.get(field.inline or "", "c(v)")
-        expression = expression.replace("c(", f"c{index}(").replace("t.", f"t{index}.")
-        lines.append(f"    r{index} = {expression}")
+        lines.append(f"    r{index} = {_expression(field, 'v', namespace)}")
     items = ", ".join(f"{field.key!r}: r{index}" for index, field in enumerate(fields))
     lines.append(f"    return {{{items}}}")
     exec("\n".join(lines), namespace)
