@@ -32,18 +32,26 @@ Json = dict[str, Any]
 
 
 class Snapshot:
-    """One event: the JSON text Pieces OS sent (when there is one), parsed on first use."""
+    """The event `id`: the JSON text Pieces OS sent, checked and parsed on first use.
 
-    __slots__ = ("_json", "content")
+    Whoever reads it checks it: `json` parses it whole, and the compiled path
+    decodes its selected keys and `id` (schema.compiled). Text that is not a
+    JSON object, or an object of another id, is UPSTREAM_BAD_RESPONSE (the
+    compiled path hands such a snapshot to `json`). Reading the text once for
+    the check and again for the fields would cost a second pass over ~30 KB.
+    """
 
-    def __init__(self, content: bytes | None, parsed: Json | None = None) -> None:
+    __slots__ = ("_json", "content", "id")
+
+    def __init__(self, content: bytes | None, id: str, parsed: Json | None = None) -> None:
         self.content = content
+        self.id = id
         self._json = parsed
 
     @classmethod
     def of(cls, event: Json) -> Snapshot:
-        """A snapshot of an event already parsed (a mutation's answer)."""
-        return cls(None, event)
+        """A snapshot of an event already parsed (a write's answer, which has its id)."""
+        return cls(None, event["id"], event)
 
     @property
     def json(self) -> Json:
@@ -55,8 +63,15 @@ class Snapshot:
                 raise UpstreamBadResponse("Pieces OS sent an event that is not JSON.") from exc
             if not isinstance(parsed, dict):
                 raise UpstreamBadResponse("Pieces OS sent an event that is not an object.")
+            if parsed.get("id") != self.id:
+                raise UpstreamBadResponse(
+                    f"Pieces OS answered for another event than {self.id[:_SHOWN_ID]!r}."
+                )
             self._json = parsed
         return self._json
+
+
+_SHOWN_ID = 100  # characters of an id worth putting in a message
 
 
 class SnapshotKey(NamedTuple):

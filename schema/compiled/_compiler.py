@@ -104,16 +104,22 @@ def _annotation(shape: Shape, *, nullable: bool = True) -> Any:
 
 
 def _decoder(shape: Shape) -> Callable[[Snapshot], Any]:
-    # A snapshot is an object, as `Snapshot.json` insists: anything else bails.
-    decoder = msgspec.json.Decoder(_annotation(shape, nullable=False))
+    # A snapshot is an object with the id asked for, as `Snapshot.json` checks:
+    # anything else bails, and `json` refuses it.
+    assert isinstance(shape, dict)
+    checked = {**shape, "id": shape.get("id")}
+    decoder = msgspec.json.Decoder(_annotation(checked, nullable=False))
 
     def decode(snapshot: Snapshot) -> Any:
         if snapshot.content is None:  # an event a write answered with, parsed already
             return snapshot.json
         try:
-            return decoder.decode(snapshot.content)
+            decoded = decoder.decode(snapshot.content)
         except msgspec.DecodeError:  # ValidationError included
             raise Bail from None
+        if decoded.get("id") != snapshot.id:
+            raise Bail
+        return decoded
 
     return decode
 

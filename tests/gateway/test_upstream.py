@@ -166,3 +166,17 @@ async def test_a_batch_answer_of_another_shape_is_a_bad_response(answer: Any) ->
     codes = {error["extensions"]["code"] for error in result["errors"]}
     assert codes == {"UPSTREAM_BAD_RESPONSE"}
     assert len(result["errors"]) == 2  # one per id, at its index
+
+
+@pytest.mark.parametrize(
+    "selection", ["{ readable }", "{ __typename }"], ids=["no-id-selected", "typename-only"]
+)
+async def test_the_id_is_checked_whatever_the_selection(selection: str) -> None:
+    async def other(request: Request) -> Response:
+        return JSONResponse({"id": "someone-else", "readable": "not what was asked"})
+
+    query = f"query Read($id: ID!) {{ workstreamEvent(id: $id) {selection} }}"
+    async with running_gateway(upstream_answering(other)) as http:
+        result = await GraphQLClient(http)(query, {"id": "some-id"})
+    assert result["data"] == {"workstreamEvent": None}
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["UPSTREAM_BAD_RESPONSE"]

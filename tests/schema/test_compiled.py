@@ -101,7 +101,7 @@ def _context(store: dict[str, Any], batches: list[list[SnapshotKey]]) -> Context
                 # As Pieces OS sends it: JSON text (anomalies included).
                 event = store[key.id]
                 outcomes.append(
-                    Snapshot(event if isinstance(event, bytes) else orjson.dumps(event))
+                    Snapshot(event if isinstance(event, bytes) else orjson.dumps(event), key.id)
                 )
             else:
                 outcomes.append(NotFound(f"No workstream event has the id {key.id!r}.", id=key.id))
