@@ -1,6 +1,6 @@
-"""Snapshot reads: batched, deduplicated, and per request.
+"""Snapshot reads: batched, deduplicated, and per operation.
 
-`SnapshotFetcher` lives for the process. Each request gets its own DataLoader
+`SnapshotFetcher` lives for the process. Each operation gets its own DataLoader
 from it, so that however many fields, aliases, payloads or entities of one
 operation ask for the same (id, transferables), the upstream is asked once, and
 all the distinct ids asked for in one tick go upstream together: through
@@ -47,7 +47,7 @@ class SnapshotFetcher:
         return time.monotonic() >= self._no_batch_until
 
     def loader(self, upstream: UpstreamClient) -> DataLoader[SnapshotKey, Snapshot]:
-        """A DataLoader for one request (its cache must not outlive the request)."""
+        """A DataLoader for one operation (its cache must not outlive it)."""
 
         async def load(keys: Sequence[SnapshotKey]) -> list[Outcome]:
             self._metrics.batch_size.observe(len(keys))

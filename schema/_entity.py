@@ -3,10 +3,11 @@
 The generated `WorkstreamEvent` type (`@key(fields: "id")`) inherits from
 `WorkstreamEventEntity`, so that its hand-written behaviour stays out of the
 generated module. A router sends every representation of a plan step in one
-`_entities` call, repeats included; each one is a load on the request's
-snapshot DataLoader, so N representations of K distinct ids cost one batch
-call upstream (or K single GETs). A representation that names no entity, or
-not by its key alone, is null with BAD_USER_INPUT; the others still resolve.
+`_entities` call, repeats included; the schema's `entities_resolver`
+(`schema._build`) loads each through the operation's snapshot DataLoader, as
+`workstreamEvents(ids:)` does, so N representations of K distinct ids cost one
+batch call upstream (or K single GETs). A representation that names no entity,
+or not by its key alone, is null with BAD_USER_INPUT; the others still resolve.
 """
 
 from __future__ import annotations

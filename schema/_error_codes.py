@@ -16,8 +16,9 @@ and gains the code that says what kind of failure it was:
 * anything else is a bug: shown as INTERNAL_SERVER_ERROR, and logged in full
   by `log_error` (which the schema calls with the errors as they were raised).
 
-The schema applies `with_codes` to every result it returns, whichever path
-produced the errors (an extension would miss those raised during validation).
+`schema._documents` applies `with_codes` to the errors that refuse a document
+(once, as the refusal is cached), and `schema._execution` to every result,
+whichever path (compiled or graphql-core's) produced its errors.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""How a Python attribute name of a generated type maps to its upstream JSON key.
+"""How a Python attribute name of a generated type maps to its upstream JSON key,
+and how a field is read from that JSON (`read_field`, the schema's default resolver).
 
 The generated types name each attribute after its upstream JSON key, verbatim.
 The one exception is a key that is a Python keyword (`from`): its attribute
