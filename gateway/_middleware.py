@@ -7,7 +7,7 @@ cannot stop a body part-way.
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,17 +42,26 @@ class TrustedHosts:
         return host in self.exact or (bool(self.suffixes) and host.endswith(self.suffixes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.any or scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-        if self.allows(host):
+        hosts = [value for name, value in scope["headers"] if name == b"host"]
+        if len(hosts) > 1:
+            # RFC 9112, section 3.2: a server must refuse a request with more
+            # than one Host line (which one a proxy or the gateway reads differs).
+            await self._refuse(scope, send, "A request must have exactly one Host header.")
+            return
+        if self.any or self.allows(hosts[0].decode("latin-1") if hosts else ""):
             await self.app(scope, receive, send)
             return
+        await self._refuse(scope, send, "This Host is not one the gateway answers to.")
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, message: str) -> None:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        await Refusal(400, "This Host is not one the gateway answers to.").send(send, close=True)
+        await Refusal(400, message).send(send, close=True)
 
 
 class RequestId:
@@ -70,7 +79,7 @@ class RequestId:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _CLIENT_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = given if _CLIENT_ID.fullmatch(given) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from asgi_lifespan import LifespanManager
 
@@ -312,3 +313,49 @@ async def test_other_host_names_can_be_allowed(upstream: Recorder) -> None:
         for host, status in (("api.example.org", 200), ("gateway:80", 200), ("localhost", 400)):
             response = await http.post("/graphql", json=ORDINARY, headers={"host": host})
             assert response.status_code == status, host
+
+
+@pytest.mark.parametrize("allowed_hosts", [("localhost",), ("*",)], ids=["allow-list", "any"])
+async def test_a_second_host_line_is_refused_and_nothing_runs(
+    upstream: Recorder, allowed_hosts: tuple[str, ...]
+) -> None:
+    settings = Settings(upstream="http://pieces-os.test", allowed_hosts=allowed_hosts)
+    app = create_app(settings, transport=httpx.ASGITransport(upstream))
+    mutation = (
+        "mutation { workstreamEventsDeleteSpecificWorkstreamEvent(workstreamEvent: "
+        '"x") { workstreamEventId } }'
+    )
+    body = orjson.dumps({"query": mutation})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"evil.example"),
+            (b"host", b"localhost"),
+            (b"content-type", b"application/json"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    async with LifespanManager(app) as manager:
+        await manager.app(scope, receive, send)
+    assert sent[0]["status"] == 400
+    assert b"exactly one Host" in sent[-1]["body"]
+    assert b'"code":"BAD_REQUEST"' in sent[-1]["body"]
+    assert upstream.requests == []
