@@ -81,13 +81,17 @@ class SnapshotKey(NamedTuple):
 
 def check_id(value: str) -> str:
     """`value`, if it can be a record id: ids go into URL paths as one segment,
-    and `.` and `..` would be dot segments, which URL normalisers resolve away."""
+    and `.` and `..` would be dot segments, which URL normalisers resolve away.
+    Pieces OS's ids are UUIDs; `MAX_ID_LENGTH` leaves room for any other."""
     if value in _NOT_IDS:
         raise BadUserInput(f"{value!r} is not a record id: ids cannot be empty, '.' or '..'.")
+    if len(value) > MAX_ID_LENGTH:
+        raise BadUserInput(f"A record id has {MAX_ID_LENGTH} characters at most.")
     return value
 
 
 _NOT_IDS = frozenset({"", ".", ".."})
+MAX_ID_LENGTH = 1024
 
 
 def snapshot_keys(

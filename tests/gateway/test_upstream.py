@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from schema._context import MAX_ID_LENGTH
 from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
 
@@ -104,13 +105,36 @@ async def test_an_id_is_exactly_one_path_segment(
     assert upstream.calls() == [("GET", f"/workstream_event/{on_the_wire}")]
 
 
-@pytest.mark.parametrize("event_id", ["", ".", ".."])
-async def test_a_dot_segment_id_is_refused_before_the_upstream(
+@pytest.mark.parametrize(
+    "event_id",
+    ["", ".", "..", "x" * (MAX_ID_LENGTH + 1), "é" * 11_000],
+    ids=["empty", "dot", "dot-dot", "one-too-long", "long-when-encoded"],
+)
+async def test_an_impossible_id_is_refused_before_the_upstream(
     gql: GraphQLClient, upstream: Recorder, event_id: str
 ) -> None:
-    result = await gql(READ, {"id": event_id})
-    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    for query, variables in (
+        (READ, {"id": event_id}),
+        ("query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }", {"ids": [event_id] * 2}),
+        (
+            "mutation($id: ID!) { workstreamEventsDeleteSpecificWorkstreamEvent("
+            "workstreamEvent: $id) { workstreamEventId } }",
+            {"id": event_id},
+        ),
+    ):
+        result = await gql(query, variables)
+        codes = {error["extensions"]["code"] for error in result["errors"]}
+        assert codes == {"BAD_USER_INPUT"}, query
+        assert len(str(result)) < 2_000  # the id is not echoed back
     assert upstream.requests == []
+
+
+async def test_an_id_of_the_longest_length_goes_upstream(
+    gql: GraphQLClient, upstream: Recorder
+) -> None:
+    result = await gql(READ, {"id": "x" * MAX_ID_LENGTH})
+    assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert len(upstream.requests) == 1
 
 
 async def test_a_base_url_with_a_path_keeps_it(
