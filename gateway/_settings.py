@@ -69,7 +69,10 @@ class Settings(BaseSettings):
         5.0, gt=0, description="Seconds a request waits for a free upstream connection."
     )
     upstream_max_response_bytes: int = Field(
-        64 * 1024 * 1024, ge=1024, description="Largest upstream answer read (bigger: refused)."
+        32 * 1024 * 1024,
+        ge=1024,
+        description="Largest upstream answer read (bigger: refused, UPSTREAM_BAD_RESPONSE). "
+        "A batch of 100 rich (~30 KB) events is about 3 MB: ten times that, with room.",
     )
     breaker_threshold: int = Field(
         5, ge=1, description="Consecutive upstream failures that open the circuit breaker."
@@ -94,6 +97,9 @@ class Settings(BaseSettings):
     max_depth: int = Field(24, ge=1, description="Deepest selection an operation may have.")
     max_aliases: int = Field(30, ge=0, description="Most aliases an operation may use.")
     max_tokens: int = Field(15_000, ge=1, description="Most tokens a document may have.")
+    max_mutation_fields: int = Field(
+        10, ge=1, description="Most root fields (writes) one mutation may have, aliases included."
+    )
     max_body_bytes: int = Field(
         2 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 beyond)."
     )
@@ -149,6 +155,7 @@ class Settings(BaseSettings):
             max_depth=self.max_depth,
             max_aliases=self.max_aliases,
             max_tokens=self.max_tokens,
+            max_mutation_fields=self.max_mutation_fields,
             introspection=not self.production,
             suggestions=not self.production,
             max_batch_operations=self.max_batch_operations if self.batching else None,

@@ -4,7 +4,8 @@ Strawberry's own `MaskErrors` replaces errors wholesale and drops their
 extensions; here each error keeps its message when it is meant for the client
 and gains the code that says what kind of failure it was:
 
-* our own `GatewayError`s already carry their code;
+* our own `GatewayError`s, and the errors of our own validation rules,
+  already carry their code;
 * an operation over a limit: MAX_DEPTH_EXCEEDED, MAX_ALIASES_EXCEEDED,
   MAX_TOKENS_EXCEEDED (Strawberry's limiters word their errors so);
 * a document that does not parse: GRAPHQL_PARSE_FAILED;
@@ -47,6 +48,8 @@ def _classify(error: GraphQLError, request_id: str = "") -> GraphQLError:
     original = error.original_error
     if isinstance(original, GatewayError):
         return error
+    if original is None and (error.extensions or {}).get("code"):
+        return error  # coded where it was raised (a rule of schema._limits)
     if _is_bug(error):
         extensions = {"requestId": request_id} if request_id else {}
         return _with_code(error, "Unexpected error.", "INTERNAL_SERVER_ERROR", **extensions)

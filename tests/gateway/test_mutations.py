@@ -173,3 +173,43 @@ async def test_aliases_of_one_snapshot_cost_one_upstream_call(
     result = await gql(f"query($e: ID!) {{ {aliases} }}", {"e": event_id})
     assert "errors" not in result
     assert upstream.calls() == [("GET", f"/workstream_event/{event_id}")]
+
+
+@pytest.mark.parametrize(
+    ("shape", "fields"),
+    [
+        pytest.param("aliases", 11, id="aliases"),
+        pytest.param("fragments", 12, id="through-fragments"),
+    ],
+)
+async def test_a_mutation_with_too_many_writes_is_refused_before_any(
+    gql: GraphQLClient, upstream: Recorder, event_id: str, shape: str, fields: int
+) -> None:
+    write = 'w{i}: workstreamEventScoresIncrement(workstreamEvent: "{id}") {{ workstreamEventId }}'
+    writes = [write.format(i=i, id=event_id) for i in range(fields)]
+    if shape == "aliases":
+        query = "mutation { " + " ".join(writes) + " }"
+    else:  # six writes in a fragment, spread twice (once through another fragment)
+        query = (
+            "mutation { ...Six ...Again } "
+            "fragment Again on Mutation { ...Twice } "
+            "fragment Twice on Mutation { " + " ".join(writes[6:]) + " } "
+            "fragment Six on Mutation { " + " ".join(writes[:6]) + " }"
+        )
+    result = await gql(query)
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["MAX_MUTATIONS_EXCEEDED"]
+    assert f"this one has {fields}" in result["errors"][0]["message"]
+    assert upstream.requests == []
+
+
+async def test_a_mutation_at_the_limit_runs(
+    gql: GraphQLClient, upstream: Recorder, event_id: str
+) -> None:
+    writes = " ".join(
+        f'w{i}: workstreamEventScoresIncrement(workstreamEvent: "{event_id}", '
+        "seededScoreIncrement: {}) { workstreamEventId }"
+        for i in range(10)
+    )
+    result = await gql("mutation { " + writes + " }")
+    assert "errors" not in result
+    assert len(upstream.requests) == 10
