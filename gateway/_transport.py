@@ -139,22 +139,25 @@ class Transport:
     async def _exchange(self, call: Call, headers: dict[str, str]) -> Answer:
         endpoint = self.endpoint
         target = call.target(endpoint.base_path)
+        # Header values came in as latin-1 (ASGI): they go out byte for byte.
+        raw = [*_BASE_HEADERS, *((k.encode(), v.encode("latin-1")) for k, v in headers.items())]
+        if call.body is not None:
+            raw.append(_JSON_BODY)
         network = self._network
         if isinstance(network, LeanPool):
-            raw = [*_BASE_HEADERS, *((k.encode(), v.encode()) for k, v in headers.items())]
-            if call.body is not None:
-                raw.append(_JSON_BODY)
             return await network.exchange(
                 endpoint.origin, call.method.encode(), target.encode("ascii"), raw, call.body
             )
-        return await self._through_httpx(network, call, target, headers)
+        return await self._through_httpx(network, call, target, raw)
 
     async def _through_httpx(
-        self, network: httpx.AsyncBaseTransport, call: Call, target: str, headers: dict[str, str]
+        self,
+        network: httpx.AsyncBaseTransport,
+        call: Call,
+        target: str,
+        raw: list[tuple[bytes, bytes]],
     ) -> Answer:
-        raw = [*_BASE_HEADERS, *((k.encode(), v.encode()) for k, v in headers.items())]
-        if call.body is not None:
-            raw.append(_JSON_BODY)
+        """Any other httpx transport (tests: `httpx.ASGITransport`), with httpx's objects."""
         request = httpx.Request(
             call.method,
             self.endpoint.root + target,
