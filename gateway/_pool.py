@@ -33,7 +33,12 @@ __all__ = ["Exchange", "LeanPool", "Origin", "ResponseTooLarge"]
 
 
 class ResponseTooLarge(httpx.TransportError):
-    """The answer is larger than the pool reads."""
+    """The answer (its body, or its header section) is larger than the pool reads."""
+
+
+# Bytes of an answer's header section the pool reads (uvicorn, h11 and most
+# servers refuse requests past a similar size): its headers are a handful.
+MAX_HEADER_BYTES = 64 * 1024
 
 
 class Origin(NamedTuple):
@@ -69,6 +74,7 @@ class _Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._answer: asyncio.Future[Exchange] | None = None
         self._headers: list[tuple[bytes, bytes]] = []
+        self._header_bytes = 0
         self._body: list[bytes] = []
         self._size = 0
         self.received = False  # any byte of the current answer
@@ -96,7 +102,17 @@ class _Connection(asyncio.Protocol):
 
     # --- httptools callbacks -------------------------------------------------------------
 
+    def on_message_begin(self) -> None:
+        answer = self._answer
+        if answer is not None and answer.done():
+            # A second answer to one request: whatever follows cannot be trusted.
+            self.close()
+
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > MAX_HEADER_BYTES:
+            self._fail(ResponseTooLarge(f"the answer's headers are over {MAX_HEADER_BYTES} bytes"))
+            return
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
@@ -114,7 +130,7 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         answer = self._answer
         if answer is None or answer.done():
-            return
+            return  # failed already, or a second answer (closed at its start)
         if not self._parser.should_keep_alive():
             self.close()
         answer.set_result(
@@ -127,6 +143,7 @@ class _Connection(asyncio.Protocol):
         assert self._transport is not None
         self._answer = asyncio.get_running_loop().create_future()
         self._headers, self._body, self._size, self.received = [], [], 0, False
+        self._header_bytes = 0
         self._transport.write(request)
         return self._answer
 

@@ -266,3 +266,28 @@ async def test_any_httpx_client_can_use_it() -> None:
     assert posted.status_code == 200
     assert server.heads[0].startswith(b"GET /x?a=1 HTTP/1.1\r\n")
     assert b"content-length: 7\r\n" in server.heads[1]  # {"b":2}
+
+
+async def test_an_endless_header_section_is_refused() -> None:
+    async def headers(connection: int, request: int, head: bytes) -> bytes:
+        many = b"".join(b"x-filler-%d: %s\r\n" % (i, b"y" * 1000) for i in range(100))
+        return b"HTTP/1.1 200 OK\r\n" + many + b"content-length: 2\r\n\r\n{}"
+
+    pool = _pool()
+    async with served(headers) as (_, origin):
+        with pytest.raises(ResponseTooLarge):
+            await pool.exchange(origin, b"GET", b"/", [])
+    await pool.aclose()
+
+
+async def test_bytes_nobody_asked_for_end_the_connection() -> None:
+    # An answer with a second one stuck to it: the connection is not trusted again.
+    async def doubled(connection: int, request: int, head: bytes) -> bytes:
+        return _answer() + _answer()
+
+    pool = _pool()
+    async with served(doubled) as (server, origin):
+        for _ in range(2):
+            assert (await pool.exchange(origin, b"GET", b"/", [])).content == b'{"ok": true}'
+        await pool.aclose()
+    assert server.connections == 2
