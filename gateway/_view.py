@@ -99,10 +99,10 @@ class GraphQLView:
     ) -> None:
         method = scope["method"]
         if method == "GET":
-            if self._wants_graphiql(scope, headers):
+            parameters: Any = _query_parameters(scope)
+            if self._wants_graphiql(parameters, headers):
                 await _send(send, 200, self._graphiql_page(scope), "text/html; charset=utf-8")
                 return
-            parameters: Any = _query_parameters(scope)
         elif method == "POST":
             if _media_type(headers.get("content-type", "")) not in _JSON_TYPES:
                 raise Refusal(415, "POST bodies must be application/json.")
@@ -141,16 +141,13 @@ class GraphQLView:
         forwarded["x-request-id"] = scope["state"]["request_id"]
         return forwarded
 
-    def _wants_graphiql(self, scope: Scope, headers: dict[str, str]) -> bool:
+    def _wants_graphiql(self, parameters: dict[str, Any], headers: dict[str, str]) -> bool:
         # A GET with a query, or only a persisted-query hash, is an operation.
         accept = headers.get("accept", "")
         if "text/html" not in accept and "*/*" not in accept:
             return False
-        query_string: bytes = scope.get("query_string", b"")
-        if b"query=" in query_string or b"extensions=" in query_string:
-            parameters = _query_parameters(scope)
-            if parameters.get("query") is not None or parameters.get("extensions") is not None:
-                return False
+        if parameters.get("query") is not None or parameters.get("extensions") is not None:
+            return False
         if not self._serves_graphiql:
             raise Refusal(404, "Not Found")
         return True
