@@ -25,9 +25,12 @@ from schema._scalars import SCALARS
 
 __all__ = ["FEDERATION_VERSION", "build_schema", "print_sdl"]
 
-# Pinned, so the SDL does not change with Strawberry's default; every router
-# and composition release since this version accepts it (see README).
-FEDERATION_VERSION: Final = "2.11"
+# The lowest spec that defines every federation directive the schema uses
+# (@key and @shareable: 2.0), pinned so the SDL does not change with
+# Strawberry's default. Every Federation 2 router and composer accepts it, The
+# Guild's composer (GraphQL Hive) included, which refuses versions newer than
+# it knows (see README).
+FEDERATION_VERSION: Final = "2.0"
 
 
 class _Schema(FederationSchema):

@@ -15,11 +15,14 @@ from graphql import (
     ObjectTypeDefinitionNode,
     parse,
 )
+from strawberry.federation import Schema as FederationSchema
+from strawberry.federation.schema_directives import FederationDirective
 
 import schema._generated as generated
 from gateway import Settings, create_app
 from gateway.simulator import create_simulator
-from schema import print_sdl
+from schema import build_schema, print_sdl
+from schema._build import FEDERATION_VERSION
 from tests.conftest import UPSTREAM, GraphQLClient
 from tests.recording import Recorder
 
@@ -61,8 +64,19 @@ async def test_service_sdl_is_the_committed_sdl(gql: GraphQLClient) -> None:
     result = await gql("{ _service { sdl } }")
     sdl = result["data"]["_service"]["sdl"]
     assert sdl + "\n" == SDL.read_text() == print_sdl()
-    link = 'schema @link(url: "https://specs.apollo.dev/federation/v2.11", '
+    link = 'schema @link(url: "https://specs.apollo.dev/federation/v2.0", '
     assert sdl.startswith(link + 'import: ["@key", "@shareable"])')
+
+
+def test_the_link_names_the_lowest_version_that_defines_the_directives_used() -> None:
+    # A composer refuses a version newer than it knows (The Guild's, at 0.27,
+    # refuses 2.11), so the subgraph asks for no more than its directives need.
+    schema = build_schema()
+    assert isinstance(schema, FederationSchema)
+    used = [d for d in schema.schema_directives_in_use if isinstance(d, FederationDirective)]
+    assert {type(d).imported_from.name for d in used} == {"key", "shareable"}
+    lowest = max(type(d).minimum_version for d in used)
+    assert "{}.{}".format(*lowest) == FEDERATION_VERSION
 
 
 def test_workstream_event_is_the_one_entity_and_other_objects_are_shareable() -> None:
