@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 UPSTREAM ?=
-# Apollo's composition and gateway (Node), for tests/federation; skipped without npm.
+# Apollo's composition and gateway and The Guild's composition (Node), for tests/federation;
+# skipped without npm.
 FEDERATION := tests/federation
 NODE_INSTALLED := $(FEDERATION)/node_modules/.installed
 # graphql-http's GraphQL-over-HTTP audits (Node), for tests/http_audit; skipped without npm.
