@@ -10,7 +10,8 @@ pool (`gateway._pool`), or over the transport a test hands in.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
 
@@ -85,11 +86,15 @@ def create_app(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     tracer_provider: Any | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
     """Build the gateway.
 
     `transport` replaces the network (a simulator, in tests and the demo);
-    `tracer_provider` (an OpenTelemetry TracerProvider) turns tracing on with it.
+    `tracer_provider` (an OpenTelemetry TracerProvider) turns tracing on with it;
+    `clock` (monotonic seconds) times what waits for minutes or seconds: the
+    breaker's cool-down, the next ask for a missing batch endpoint, and
+    rediscovery (tests hand in a fake one).
     """
     metrics = Metrics()
     tracing = (
@@ -99,7 +104,7 @@ def create_app(
     )
     discovery = None
     if settings.upstream == "auto" and transport is None:
-        discovery = Discovery(parse_ports(settings.discovery_ports))
+        discovery = Discovery(parse_ports(settings.discovery_ports), clock=clock)
     endpoint = Endpoint(_UNDISCOVERED if settings.upstream == "auto" else settings.upstream)
     timeout = httpx.Timeout(
         settings.upstream_timeout,
@@ -122,7 +127,9 @@ def create_app(
         tracing=tracing,
         discovery=discovery,
     )
-    breaker = Breaker(threshold=settings.breaker_threshold, cooldown=settings.breaker_cooldown)
+    breaker = Breaker(
+        threshold=settings.breaker_threshold, cooldown=settings.breaker_cooldown, clock=clock
+    )
     resilience = Resilience(
         wire, breaker, retries=settings.upstream_retries, deadline=settings.upstream_timeout
     )
@@ -156,6 +163,7 @@ def create_app(
             metrics,
             batch_size=settings.upstream_batch_size,
             concurrency=settings.upstream_concurrency,
+            clock=clock,
         ),
         metrics=metrics,
         tracing=tracing,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
@@ -43,11 +45,18 @@ def parse_ports(spec: str) -> tuple[int, ...]:
 
 
 class Discovery:
-    def __init__(self, ports: tuple[int, ...], *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        ports: tuple[int, ...],
+        *,
+        host: str = "127.0.0.1",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._ports = ports
         self._host = host
+        self._clock = clock
         self._lock = asyncio.Lock()
-        self._last = 0.0
+        self._last = -math.inf
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _url(self, port: int) -> str:
@@ -77,17 +86,18 @@ class Discovery:
         )
         return self._url(self._ports[-1])
 
-    def rediscover_soon(self, endpoint: Endpoint) -> None:
-        """Look again in the background (the upstream stopped answering)."""
+    def rediscover_soon(self, endpoint: Endpoint) -> asyncio.Task[None]:
+        """Look again in the background (the upstream stopped answering); the task that looks."""
         task = asyncio.get_running_loop().create_task(self._rediscover(endpoint))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _rediscover(self, endpoint: Endpoint) -> None:
-        if self._lock.locked() or time.monotonic() - self._last < _MIN_INTERVAL:
+        if self._lock.locked() or self._clock() - self._last < _MIN_INTERVAL:
             return
         async with self._lock:
-            self._last = time.monotonic()
+            self._last = self._clock()
             found = await self.find()
             if found != endpoint.url:
                 logger.info("Pieces OS moved: now using %s", found)

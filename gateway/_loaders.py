@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from strawberry.dataloader import DataLoader
 
@@ -35,16 +36,24 @@ Outcome = Snapshot | BaseException
 
 
 class SnapshotFetcher:
-    def __init__(self, metrics: Metrics, *, batch_size: int, concurrency: int) -> None:
+    def __init__(
+        self,
+        metrics: Metrics,
+        *,
+        batch_size: int,
+        concurrency: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._metrics = metrics
         self._batch_size = batch_size
         self._singles = asyncio.Semaphore(concurrency)
-        self._no_batch_until = 0.0
+        self._clock = clock
+        self._no_batch_until = -math.inf
 
     @property
     def batch_supported(self) -> bool:
         """False for a while after the upstream said it has no batch endpoint."""
-        return time.monotonic() >= self._no_batch_until
+        return self._clock() >= self._no_batch_until
 
     def loader(self, upstream: UpstreamClient) -> DataLoader[SnapshotKey, Snapshot]:
         """A DataLoader for one operation (its cache must not outlive it)."""
@@ -109,7 +118,7 @@ class SnapshotFetcher:
                 logger.info("Pieces OS has no batch endpoint: fetching snapshots one by one")
             # Remembered for the process, but not forever: Pieces OS may be
             # upgraded (or rediscovered) while the gateway runs.
-            self._no_batch_until = time.monotonic() + _ASK_BATCH_AGAIN_AFTER
+            self._no_batch_until = self._clock() + _ASK_BATCH_AGAIN_AFTER
             return await self._singles_for(upstream, ids, transferables)
         except GatewayError as exc:
             return dict.fromkeys(ids, exc)

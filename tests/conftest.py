@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -42,17 +43,24 @@ def upstream(simulator: Starlette) -> Recorder:
 
 @asynccontextmanager
 async def running_gateway(
-    upstream: ASGIApp | httpx.AsyncBaseTransport | None, /, **settings: Any
+    upstream: ASGIApp | httpx.AsyncBaseTransport | None,
+    /,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    **settings: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real gateway app, in-process, in front of `upstream`.
 
     `upstream` is an ASGI app (reached through httpx's transport seam), a
-    transport, or None for the network (then say where: `upstream="http://..."`).
+    transport, or None for the network (then say where: `upstream="http://..."`);
+    `clock` is the gateway's (a `tests.clock.FakeClock` to move time by hand).
     """
     transport = upstream
     if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
         transport = httpx.ASGITransport(transport)
-    app = create_app(Settings(**{"upstream": UPSTREAM, **settings}), transport=transport)
+    app = create_app(
+        Settings(**{"upstream": UPSTREAM, **settings}), transport=transport, clock=clock
+    )
     async with LifespanManager(app) as manager:
         to_gateway = httpx.ASGITransport(manager.app)
         async with httpx.AsyncClient(transport=to_gateway, base_url="http://localhost") as client:

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
-from gateway.simulator import create_simulator
+from gateway.simulator import Faults, create_simulator
+from tests.clock import FakeClock
 from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
 
@@ -86,3 +88,32 @@ async def test_without_a_batch_endpoint_each_distinct_id_is_one_get_remembered(
     old_upstream.clear()
     await old_gql(MANY, {"ids": ten[:3]})
     assert [method for method, _ in old_upstream.calls()] == ["GET"] * 3
+
+
+async def test_a_missing_batch_endpoint_is_asked_for_again_every_five_minutes(
+    simulator: Starlette, upstream: Recorder, events: dict[str, Any]
+) -> None:
+    faults: Faults = simulator.state.faults
+    faults.no_batch = True  # an older Pieces OS
+    clock = FakeClock()
+    ids = list(events)[:3]
+    async with running_gateway(upstream, clock=clock) as http:
+        gql = GraphQLClient(http)
+
+        async def one_read() -> list[str]:
+            upstream.clear()
+            result = await gql(MANY, {"ids": ids})
+            assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
+            return [method for method, _ in upstream.calls()]
+
+        assert await one_read() == ["POST", "GET", "GET", "GET"]
+        clock.advance(299)
+        assert await one_read() == ["GET"] * 3
+        clock.advance(1)
+        assert await one_read() == ["POST", "GET", "GET", "GET"]  # asked again: still none
+        clock.advance(299)
+        assert await one_read() == ["GET"] * 3
+        faults.no_batch = False  # Pieces OS is upgraded while the gateway runs
+        clock.advance(1)
+        assert await one_read() == ["POST"]
+        assert await one_read() == ["POST"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from contextlib import ExitStack
 from typing import Any
 
@@ -10,9 +12,13 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import Settings, create_app
 from gateway._discovery import Discovery, parse_ports
+from gateway._transport import Endpoint
+from tests.clock import FakeClock
+from tests.recording import Recorder
 from tests.serving import free_port, serve
 
 READ = "query($id: ID!) { workstreamEvent(id: $id) { id } }"
@@ -38,33 +44,101 @@ async def test_with_no_answer_the_last_port_is_used() -> None:
     assert await Discovery(ports).find() == f"http://127.0.0.1:{ports[1]}"
 
 
+class _Said(logging.Handler):
+    """An event for the first log line that starts with `prefix`."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.event = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith(self.prefix):
+            self.event.set()
+
+
 async def test_the_gateway_follows_pieces_os_to_another_port(
-    simulator: Starlette, events: dict[str, Any]
+    simulator: Starlette, events: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="pieces_gateway.discovery")
+    moved = _Said("Pieces OS moved")
+    logging.getLogger("pieces_gateway.discovery").addHandler(moved)
     event_id = next(iter(events))
     old, new = free_port(), free_port()
     settings = Settings(upstream="auto", discovery_ports=f"{new},{old}")
     request = {"query": READ, "variables": {"id": event_id}}
-    with ExitStack() as old_server:
-        old_server.enter_context(serve(simulator, old))
-        app = create_app(settings)
-        async with LifespanManager(app) as manager:
-            transport = httpx.ASGITransport(manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
-                answer = (await http.post("/graphql", json=request)).json()
-                assert answer == {"data": {"workstreamEvent": {"id": event_id}}}
-                old_server.close()  # Pieces OS stops, and comes back on another port
-                with serve(simulator, new):
-                    assert await _until_answered(http, request) == answer
+    try:
+        with ExitStack() as old_server:
+            old_server.enter_context(serve(simulator, old))
+            app = create_app(settings)
+            async with LifespanManager(app) as manager:
+                transport = httpx.ASGITransport(manager.app)
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://localhost"
+                ) as http:
+                    answer = (await http.post("/graphql", json=request)).json()
+                    assert answer == {"data": {"workstreamEvent": {"id": event_id}}}
+                    old_server.close()  # Pieces OS stops, and comes back on another port
+                    with serve(simulator, new):
+                        # This read finds the old port gone (its answer may come from
+                        # either port), and sets rediscovery off.
+                        await http.post("/graphql", json=request)
+                        async with asyncio.timeout(10):
+                            await moved.event.wait()
+                        assert (await http.post("/graphql", json=request)).json() == answer
+    finally:
+        logging.getLogger("pieces_gateway.discovery").removeHandler(moved)
 
 
-async def _until_answered(http: httpx.AsyncClient, request: dict[str, Any]) -> dict[str, Any]:
-    """Ask until an answer has no errors (the first ones fail: the old port is gone)."""
-    answer: dict[str, Any] = {}
-    for _ in range(50):
-        answer = dict((await http.post("/graphql", json=request)).json())
-        if "errors" not in answer:
-            break
-        assert answer["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
-        await asyncio.sleep(0.1)
-    return answer
+def _port(url: str) -> int:
+    return int(url.rpartition(":")[2])
+
+
+async def test_rediscovery_looks_at_most_once_a_second(simulator: Starlette) -> None:
+    clock = FakeClock()
+    probes = Recorder(simulator)
+    gone = "http://127.0.0.1:9"
+    with serve(probes) as url:
+        discovery = Discovery((_port(url),), clock=clock)
+        endpoint = Endpoint(gone)
+        await discovery.rediscover_soon(endpoint)
+        assert (endpoint.url, len(probes.requests)) == (url, 1)
+        endpoint.move(gone)  # it stops answering again
+        clock.advance(0.9)
+        await discovery.rediscover_soon(endpoint)
+        assert (endpoint.url, len(probes.requests)) == (gone, 1)  # too soon: no look
+        clock.advance(0.1)
+        await discovery.rediscover_soon(endpoint)
+        assert (endpoint.url, len(probes.requests)) == (url, 2)
+
+
+class _HeldProbes:
+    """Answers health probes only once the test lets them through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.probes = 0
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.probes += 1
+            self.arrived.set()
+            await asyncio.to_thread(self.release.wait, 10)
+        await self.app(scope, receive, send)
+
+
+async def test_one_look_at_a_time(simulator: Starlette) -> None:
+    clock = FakeClock()
+    held = _HeldProbes(simulator)
+    with serve(held) as url:
+        discovery = Discovery((_port(url),), clock=clock)
+        endpoint = Endpoint("http://127.0.0.1:9")
+        first = discovery.rediscover_soon(endpoint)
+        assert await asyncio.to_thread(held.arrived.wait, 10)
+        clock.advance(5)  # long past the interval, but the first look is still out
+        second = discovery.rediscover_soon(endpoint)
+        held.release.set()
+        await asyncio.gather(first, second)
+    assert (endpoint.url, held.probes) == (url, 1)

@@ -1,0 +1,14 @@
+"""A monotonic clock that moves only when a test moves it (`create_app(..., clock=)`)."""
+
+from __future__ import annotations
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
