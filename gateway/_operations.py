@@ -23,7 +23,7 @@ from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType
 from gateway._client import UpstreamClient
 from gateway._loaders import SnapshotFetcher
 from gateway._metrics import Metrics
-from gateway._persisted import PersistedQueries
+from gateway._persisted import PersistedQueries, cache_control
 from gateway._refusals import Refusal
 from gateway._tracing import Tracing
 from schema import Context, Documents, run
@@ -56,6 +56,7 @@ class Caller(NamedTuple):
 class Outcome(NamedTuple):
     result: ExecutionResult
     executed: bool  # False for a request error: refused before execution began
+    cache_control: str | None = None  # what the answer to a GET says, if anything
 
 
 class _Ran(NamedTuple):
@@ -86,6 +87,12 @@ class Operations:
                 span.set_attribute("graphql.operation.name", ran.name or "")
                 span.set_attribute("graphql.errors", len(ran.outcome.result.errors or ()))
         self._record(ran, caller, started)
+        if request.query is None:  # hash-only: the URL of a GET names the document
+            # (A GET never runs a mutation: it is refused before execution.)
+            # The request id goes upstream too, but no answer depends on it.
+            personal = bool(caller.headers.keys() - {"x-request-id"})
+            caching = cache_control(ran.outcome.result, personal=personal)
+            return ran.outcome._replace(cache_control=caching)
         return ran.outcome
 
     async def _run(self, request: OperationRequest, caller: Caller) -> _Ran:

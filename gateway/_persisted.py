@@ -8,6 +8,13 @@ A client sends `extensions.persistedQuery = {"version": 1, "sha256Hash": h}`:
 Hash-only requests make GET queries short enough to cache. When the feature is
 off the answer is `PersistedQueryNotSupported`, and clients stop trying.
 
+The answer to a hash-only request says how it may be cached (`cache_control`),
+as Apollo advises for persisted queries over GET: one without errors for a
+minute, by any cache (`public`), or by the client's own only (`private`) when
+the request forwarded headers upstream (its credentials, say); any other,
+`PersistedQueryNotFound` included, not at all (`no-store`), so a cache never
+keeps a client from registering its document.
+
 The store is an LRU (cachetools) bounded by the bytes of the documents it
 holds, per process.
 """
@@ -15,14 +22,29 @@ holds, per process.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Final
 
 from cachetools import LRUCache
 from graphql import ExecutionResult, GraphQLError
 
 from gateway._refusals import Refusal
 
-__all__ = ["PersistedQueries"]
+__all__ = ["MAX_AGE", "NO_STORE", "PersistedQueries", "cache_control"]
+
+NO_STORE: Final = "no-store"
+# Seconds a cache may keep an answer: events change (tags, summaries, scores),
+# so a minute, not a day.
+MAX_AGE: Final = 60
+
+
+def cache_control(result: ExecutionResult, *, personal: bool) -> str:
+    """The Cache-Control of the answer to a hash-only request.
+
+    `personal`: the upstream was asked with headers of the client's own.
+    """
+    if result.errors:
+        return NO_STORE
+    return f"{'private' if personal else 'public'}, max-age={MAX_AGE}"
 
 
 def _answer(message: str, code: str) -> ExecutionResult:

@@ -117,13 +117,16 @@ class GraphQLView:
             scope["state"]["request_id"], self._forwarded(scope, headers), method == "POST"
         )
         body: dict[str, Any] | list[dict[str, Any]]
+        cache_control = None
         if isinstance(parameters, list):
             body = await self._batch(parameters, caller)
             status = 200
         else:
             outcome = await self._operations.run(_operation(parameters), caller)
             body, status = _response(outcome, media_type)
-        await _send(send, status, orjson.dumps(body), media_type)
+            if method == "GET":
+                cache_control = outcome.cache_control
+        await _send(send, status, orjson.dumps(body), media_type, cache_control)
 
     async def _batch(self, entries: list[Any], caller: Caller) -> list[dict[str, Any]]:
         if self._max_batch is None:
@@ -239,15 +242,14 @@ def _response(outcome: Outcome, media_type: str) -> tuple[dict[str, Any], int]:
     return body, status
 
 
-async def _send(send: Send, status: int, body: bytes, media_type: str) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", media_type.encode("latin-1")),
-                (b"content-length", str(len(body)).encode("latin-1")),
-            ],
-        }
-    )
+async def _send(
+    send: Send, status: int, body: bytes, media_type: str, cache_control: str | None = None
+) -> None:
+    headers = [
+        (b"content-type", media_type.encode("latin-1")),
+        (b"content-length", str(len(body)).encode("latin-1")),
+    ]
+    if cache_control is not None:
+        headers.append((b"cache-control", cache_control.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

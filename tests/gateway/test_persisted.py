@@ -74,3 +74,97 @@ async def test_when_off_clients_are_told_it_is_not_supported(upstream: Recorder)
         response = await http.post("/graphql", json={"extensions": EXTENSIONS})
         assert response.json()["errors"][0]["message"] == "PersistedQueryNotSupported"
         assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"
+
+
+async def _registered(http: httpx.AsyncClient, variables: dict[str, Any]) -> None:
+    await http.post(
+        "/graphql", json={"query": QUERY, "variables": variables, "extensions": EXTENSIONS}
+    )
+
+
+async def test_a_hash_only_get_answered_from_the_store_may_be_cached_by_anyone(
+    http: httpx.AsyncClient, events: dict[str, Any]
+) -> None:
+    variables = {"id": next(iter(events))}
+    await _registered(http, variables)
+    hit = await http.get("/graphql", params=_get_params(variables))
+    assert "errors" not in hit.json()
+    assert hit.headers["cache-control"] == "public, max-age=60"
+
+
+async def test_a_hash_only_get_not_found_is_not_stored(http: httpx.AsyncClient) -> None:
+    # A cached PersistedQueryNotFound would keep answering after the client registers.
+    for accept in ("application/json", "application/graphql-response+json"):
+        miss = await http.get(
+            "/graphql", params=_get_params({"id": "x"}), headers={"accept": accept}
+        )
+        assert miss.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        assert miss.headers["cache-control"] == "no-store"
+
+
+async def test_a_hash_only_get_whose_answer_has_errors_is_not_stored(
+    http: httpx.AsyncClient,
+) -> None:
+    variables = {"id": "no-such-event"}
+    await _registered(http, variables)
+    hit = await http.get("/graphql", params=_get_params(variables))
+    assert hit.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert hit.headers["cache-control"] == "no-store"
+
+
+async def test_only_a_hash_only_get_says_how_to_cache_it(
+    http: httpx.AsyncClient, events: dict[str, Any]
+) -> None:
+    variables = {"id": next(iter(events))}
+    register = await http.post(
+        "/graphql", json={"query": QUERY, "variables": variables, "extensions": EXTENSIONS}
+    )
+    post_hit = await http.post("/graphql", json={"variables": variables, "extensions": EXTENSIONS})
+    plain_get = await http.get(
+        "/graphql", params={"query": QUERY, "variables": json.dumps(variables)}
+    )
+    for response in (register, post_hit, plain_get):
+        assert "errors" not in response.json()
+        assert "cache-control" not in response.headers
+
+
+async def test_an_answer_made_with_forwarded_headers_is_for_the_client_only(
+    upstream: Recorder, events: dict[str, Any]
+) -> None:
+    from tests.conftest import running_gateway
+
+    variables = {"id": next(iter(events))}
+    async with running_gateway(upstream, forward_headers=("Authorization",)) as http:
+        await _registered(http, variables)
+        anonymous = await http.get("/graphql", params=_get_params(variables))
+        personal = await http.get(
+            "/graphql", params=_get_params(variables), headers={"authorization": "Bearer t"}
+        )
+    assert anonymous.headers["cache-control"] == "public, max-age=60"
+    assert personal.headers["cache-control"] == "private, max-age=60"
+    assert upstream.requests[-1].headers["authorization"] == "Bearer t"
+
+
+def _padded(name: str, length: int) -> tuple[str, dict[str, Any]]:
+    """A document of exactly `length` characters (a comment makes up the rest), its extensions."""
+    head = f"query {name} {{ __typename }} #"
+    document = head + "x" * (length - len(head))
+    digest = hashlib.sha256(document.encode()).hexdigest()
+    return document, {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+
+
+async def test_a_document_larger_than_the_whole_store_is_answered_but_not_kept(
+    upstream: Recorder,
+) -> None:
+    from tests.conftest import running_gateway
+
+    fits, fits_extensions = _padded("Fits", 1024)
+    big, big_extensions = _padded("Big", 1025)
+    async with running_gateway(upstream, persisted_queries_max_bytes=1024) as http:
+        for document, extensions in ((fits, fits_extensions), (big, big_extensions)):
+            sent = await http.post("/graphql", json={"query": document, "extensions": extensions})
+            assert sent.json() == {"data": {"__typename": "Query"}}
+        big_again = await http.post("/graphql", json={"extensions": big_extensions})
+        assert big_again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        fits_again = await http.post("/graphql", json={"extensions": fits_extensions})
+        assert fits_again.json() == {"data": {"__typename": "Query"}}  # not pushed out
