@@ -156,7 +156,7 @@ def create_app(
         schema=schema,
         documents=Documents(schema, options),
         persisted=PersistedQueries(
-            enabled=settings.persisted_queries, max_bytes=settings.persisted_queries_max_bytes
+            enabled=settings.persisted_queries, max_chars=settings.persisted_queries_max_bytes
         ),
         upstream=upstream,
         snapshots=SnapshotFetcher(

@@ -15,8 +15,8 @@ the request forwarded headers upstream (its credentials, say); any other,
 `PersistedQueryNotFound` included, not at all (`no-store`), so a cache never
 keeps a client from registering its document.
 
-The store is an LRU (cachetools) bounded by the bytes of the documents it
-holds, per process.
+The store is an LRU (cachetools) bounded by the characters of the documents it
+holds (their `len`, not their UTF-8 bytes), per process.
 """
 
 from __future__ import annotations
@@ -52,9 +52,9 @@ def _answer(message: str, code: str) -> ExecutionResult:
 
 
 class PersistedQueries:
-    def __init__(self, *, enabled: bool, max_bytes: int) -> None:
+    def __init__(self, *, enabled: bool, max_chars: int) -> None:
         self._enabled = enabled
-        self._store: LRUCache[str, str] = LRUCache(maxsize=max_bytes, getsizeof=len)
+        self._store: LRUCache[str, str] = LRUCache(maxsize=max_chars, getsizeof=len)
 
     def resolve(
         self, query: str | None, extensions: dict[str, Any] | None

@@ -168,3 +168,16 @@ async def test_a_document_larger_than_the_whole_store_is_answered_but_not_kept(
         assert big_again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
         fits_again = await http.post("/graphql", json={"extensions": fits_extensions})
         assert fits_again.json() == {"data": {"__typename": "Query"}}  # not pushed out
+
+
+async def test_the_store_is_bounded_by_characters_not_bytes(upstream: Recorder) -> None:
+    from tests.conftest import running_gateway
+
+    document = "query Fits { __typename } #" + "é" * 997  # é: two bytes in UTF-8
+    assert len(document) == 1024 < len(document.encode())
+    digest = hashlib.sha256(document.encode()).hexdigest()
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    async with running_gateway(upstream, persisted_queries_max_bytes=1024) as http:
+        await http.post("/graphql", json={"query": document, "extensions": extensions})
+        again = await http.post("/graphql", json={"extensions": extensions})
+    assert again.json() == {"data": {"__typename": "Query"}}
