@@ -72,3 +72,15 @@ async def test_a_refused_request_answers_in_the_accepted_type(http: httpx.AsyncC
     assert response.status_code == 405
     assert response.headers["content-type"] == NEW
     assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+async def test_a_field_error_that_nulls_all_the_data_is_still_a_200_for_the_new_type(
+    http: httpx.AsyncClient,
+) -> None:
+    # A non-null root field fails: execution began, so no request error, whatever `data` is.
+    response = await _post(http, "{ workstreamEventsConnection(first: -1) { totalCount } }", NEW)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["path"] == ["workstreamEventsConnection"]
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
