@@ -96,7 +96,24 @@ class Settings(BaseSettings):
     )
     max_depth: int = Field(24, ge=1, description="Deepest selection an operation may have.")
     max_aliases: int = Field(30, ge=0, description="Most aliases an operation may use.")
-    max_tokens: int = Field(15_000, ge=1, description="Most tokens a document may have.")
+    max_tokens: int = Field(
+        3_000,
+        ge=1,
+        description="Most tokens a document may have (validation costs about 15 µs a token).",
+    )
+    max_selections: int = Field(
+        2_000,
+        ge=1,
+        description="Most selections an operation may make, a fragment counted at each spread.",
+    )
+    max_root_fields: int = Field(32, ge=1, description="Most root fields an operation may have.")
+    max_fragments: int = Field(64, ge=0, description="Most fragments a document may define.")
+    max_comparisons: int = Field(
+        10_000,
+        ge=0,
+        description="Most work comparing fields of one response name in a selection set "
+        "(fields of the name - 1, times their selections).",
+    )
     max_mutation_fields: int = Field(
         10, ge=1, description="Most root fields (writes) one mutation may have, aliases included."
     )
@@ -155,6 +172,10 @@ class Settings(BaseSettings):
             max_depth=self.max_depth,
             max_aliases=self.max_aliases,
             max_tokens=self.max_tokens,
+            max_selections=self.max_selections,
+            max_root_fields=self.max_root_fields,
+            max_fragments=self.max_fragments,
+            max_comparisons=self.max_comparisons,
             max_mutation_fields=self.max_mutation_fields,
             introspection=not self.production,
             suggestions=not self.production,

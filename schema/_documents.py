@@ -2,12 +2,17 @@
 
 Frontends send the same few documents over and over. `Documents.prepare`
 keys on the document's text and the operation name: parsing, validation
-(graphql-core's rules and the limits of `schema._limits`), choosing the
-operation and finding its compilation candidates run once per distinct key,
-and a document refused once is refused again from the cache, with the same
-coded errors. The cache is an LRU (cachetools) bounded by the characters of
-the documents it holds; a document larger than the whole bound is prepared
-every time, never kept.
+(the limits of `schema._limits` first, then graphql-core's rules), choosing
+the operation and finding its compilation candidates run once per distinct
+key, and a document refused once is refused again from the cache, with the
+same errors. Each refusal is coded here, where it arises: a document that does
+not parse is GRAPHQL_PARSE_FAILED (MAX_TOKENS_EXCEEDED over the token limit),
+one over a limit has its limit's code, one graphql-core's rules refuse is
+GRAPHQL_VALIDATION_FAILED, and so is an operation name the document lacks.
+
+The cache is an LRU (cachetools) bounded by the characters of the documents it
+holds; a document larger than the whole bound is prepared every time, never
+kept.
 
 Every distinct document is validated before it first runs; variables are
 coerced per request (`schema._execution`).
@@ -29,8 +34,7 @@ from graphql import (
     validate,
 )
 
-from schema._error_codes import with_codes
-from schema._limits import SchemaOptions, validation_rules
+from schema._limits import SchemaOptions, measure, validation_rules
 from schema.compiled import Plans, condition_variables
 
 __all__ = ["Documents", "Prepared"]
@@ -76,15 +80,15 @@ class Documents:
         try:
             document = parse(query, max_tokens=options.max_tokens, allow_empty_selection_sets=False)
         except GraphQLError as error:
-            return with_codes([error])
-        errors = validate(
+            return [_parse_failure(error, options.max_tokens)]
+        errors = measure(document, options) or validate(
             self._schema, document, self._rules, hide_suggestions=not options.suggestions
         )
         if errors:
-            return with_codes(errors)
+            return [_coded(error, "GRAPHQL_VALIDATION_FAILED") for error in errors]
         operation = _operation(document, operation_name)
         if isinstance(operation, GraphQLError):
-            return with_codes([operation])
+            return [_coded(operation, "GRAPHQL_VALIDATION_FAILED")]
         plans = None
         if options.compiled_execution:
             fragments = [d for d in document.definitions if isinstance(d, FragmentDefinitionNode)]
@@ -95,6 +99,23 @@ class Documents:
 
 
 _Entry = tuple[int, Prepared | list[GraphQLError]]
+
+# graphql-core's parser words its token limit so, and offers no other sign of
+# it (tests/schema/test_limits.py pins the wording).
+_TOKENS = "Document contains more than {} tokens. Parsing aborted."
+
+
+def _parse_failure(error: GraphQLError, max_tokens: int) -> GraphQLError:
+    over = _TOKENS.format(max_tokens) in error.message
+    return _coded(error, "MAX_TOKENS_EXCEEDED" if over else "GRAPHQL_PARSE_FAILED")
+
+
+def _coded(error: GraphQLError, code: str) -> GraphQLError:
+    """`error` with `code`, unless it carries one (a limit's, from `measure`)."""
+    if (error.extensions or {}).get("code"):
+        return error
+    error.extensions = {**(error.extensions or {}), "code": code}
+    return error
 
 
 def _weight(entry: _Entry) -> int:

@@ -6,14 +6,28 @@ its plan for those variables; when it has none, or the plan bails, graphql-core'
 `execute` runs it, with Strawberry's executor subclass (so resolvers get
 Strawberry's `Info`). Strawberry's per-operation extension machinery is not
 involved: the limits were applied once, when the document was prepared.
-Every error of the result is logged as raised, then given its code.
+
+Errors are coded here where they arise: a variable the schema cannot accept is
+BAD_USER_INPUT (graphql-core's message: it quotes the client's own value), and
+a leaf value from the upstream that its type cannot represent is
+UPSTREAM_BAD_RESPONSE, worded by `_Executor` with the type and the kind of
+value it was, never the value. Every error of the result is logged as raised,
+then `with_codes` codes what is left.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLSchema, execute
+from graphql import (
+    ExecutionResult,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLLeafType,
+    GraphQLSchema,
+    Undefined,
+    execute,
+)
 from graphql.execution import Executor
 from graphql.execution.values import get_variable_values
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -23,9 +37,11 @@ from schema._context import Context
 from schema._documents import Prepared
 from schema._error_codes import log_error, with_codes
 from schema.compiled import Bail, answer
+from schema.errors import UpstreamBadResponse
 
 __all__ = ["run"]
 
+_INF = float("inf")
 _MAX_COERCION_ERRORS = 50  # graphql-core's default, so both paths refuse alike
 
 
@@ -66,7 +82,7 @@ async def _compiled(
         hide_suggestions=hide_suggestions,
     )
     if isinstance(coerced, list):
-        return ExecutionResult(None, coerced)
+        return ExecutionResult(None, [_refused_variable(error) for error in coerced])
 
     def executor() -> Executor[Any] | list[Any]:  # to compile with, once per variant
         return Executor.build(
@@ -104,10 +120,54 @@ async def _regular(
         variable_values=variables,
         operation_name=prepared.name,
         max_coercion_errors=_MAX_COERCION_ERRORS,
-        executor_class=StrawberryGraphQLCoreExecutionContext,
+        executor_class=_Executor,
         is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
         hide_suggestions=hide_suggestions,
     )
     if not isinstance(result, ExecutionResult):
         result = await result
+    if result.data is None and result.errors:
+        # No data at all: the variables were refused before anything ran (a
+        # field's error leaves `data`, if only a null in it).
+        result.errors = [_refused_variable(error) for error in result.errors]
     return result
+
+
+def _refused_variable(error: GraphQLError) -> GraphQLError:
+    if error.path is None and not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+    return error
+
+
+class _Executor(StrawberryGraphQLCoreExecutionContext):
+    @staticmethod
+    def complete_leaf_value(return_type: GraphQLLeafType, result: Any) -> Any:
+        # graphql-core's own messages quote the value; this one says what kind it was.
+        try:
+            coerced = return_type.coerce_output_value(result)
+        except (GraphQLError, ValueError, TypeError, ArithmeticError):
+            coerced = None
+        if coerced is None or coerced is Undefined:
+            raise UpstreamBadResponse(
+                f"{return_type.name} cannot represent {_kind(return_type, result)}."
+            )
+        return coerced
+
+
+def _kind(of: GraphQLLeafType, value: Any) -> str:
+    """What a value is, in a few words that do not repeat it."""
+    if isinstance(of, GraphQLEnumType) and isinstance(value, str):
+        return "a value it does not define"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer this large" if abs(value) >= 2**31 else "an integer"
+    if isinstance(value, float):
+        return "a non-finite number" if value != value or value in (_INF, -_INF) else "a number"
+    if isinstance(value, str):
+        return "a string" if value else "an empty string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"

@@ -1,7 +1,8 @@
-"""An upstream value the schema cannot represent fails its field only."""
+"""An upstream value the schema cannot represent fails its field only, and stays out of it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -31,7 +32,59 @@ async def test_an_enum_value_from_a_newer_pieces_os_fails_that_field_only(
     (error,) = result["errors"]
     assert error["path"] == ["workstreamEvent", "processing"]
     assert error["extensions"]["code"] == "UPSTREAM_BAD_RESPONSE"
-    assert "SOMETHING_NEW" in error["message"]
+    assert error["message"] == "CapabilitiesEnum cannot represent a value it does not define."
+    assert "SOMETHING_NEW" not in json.dumps(result)
+
+
+SECRET = "leaked-4c1e"
+_HUGE = 2**64 - 1  # beyond any integer the schema carries (and the JSON encoders)
+_FLOAT = 1234.5678
+
+# (where in the event, the value planted there, the selection that reads it).
+# Every scalar kind, enums, objects where scalars belong and the reverse, lists
+# where none belong, and values nested in lists.
+PLANTED = [
+    (("readable",), {"k": SECRET}, "readable"),
+    (("readable",), [SECRET], "readable"),
+    (("application", "id"), {"k": SECRET}, "application { id }"),
+    (("application", "onboarded"), SECRET, "application { onboarded }"),
+    (("application", "onboarded"), [SECRET], "application { onboarded }"),
+    (("score",), {"manual": SECRET, "automatic": 0}, "score { manual }"),
+    (("score",), {"manual": _FLOAT, "automatic": 0}, "score { manual }"),
+    (("score",), {"manual": _HUGE, "automatic": 0}, "score { manual }"),
+    (("score",), {"manual": {"k": SECRET}, "automatic": 0}, "score { manual }"),
+    (("workstreamEventsVector",), [SECRET], "workstreamEventsVector"),
+    (("workstreamEventsVector",), [{"k": SECRET}], "workstreamEventsVector"),
+    (("workstreamEventsVector",), SECRET, "workstreamEventsVector"),
+    (("created", "value"), {"secret": SECRET}, "created { value }"),
+    (("created", "value"), _HUGE, "created { value }"),
+    (("anchors",), {"indices": SECRET, "iterable": []}, "anchors { indices }"),
+    (("anchors",), {"indices": [SECRET], "iterable": []}, "anchors { indices }"),
+    (("anchors",), {"iterable": [{"id": {"k": SECRET}}]}, "anchors { iterable { id } }"),
+    (("processing",), f"NEW_{SECRET}", "processing"),
+    (("processing",), _HUGE, "processing"),
+    (("processing",), {"k": SECRET}, "processing"),
+    (("application",), SECRET, "application { id }"),
+    (("application",), [SECRET], "application { id }"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "selection"), PLANTED)
+async def test_upstream_values_stay_out_of_error_messages(
+    gql: GraphQLClient, event: dict[str, Any], where: tuple[str, ...], value: Any, selection: str
+) -> None:
+    parent = event
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    query = f"query($id: ID!) {{ workstreamEvent(id: $id) {{ id {selection} }} }}"
+    result = await gql(query, {"id": event["id"]})
+    errors = result["errors"]
+    assert errors and {e["extensions"]["code"] for e in errors} == {"UPSTREAM_BAD_RESPONSE"}
+    shown = json.dumps(errors)
+    for secret in (SECRET, str(_HUGE), str(_FLOAT)):
+        assert secret not in shown
+    assert all(e["path"][:1] == ["workstreamEvent"] for e in errors)
 
 
 async def test_a_string_where_an_object_belongs_is_a_bad_response(
@@ -63,3 +116,12 @@ def test_an_unexpected_exception_is_masked() -> None:
     shown = _classify(raised)
     assert shown.message == "Unexpected error."
     assert shown.extensions == {"code": "INTERNAL_SERVER_ERROR"}
+
+
+def test_a_complaint_of_graphql_cores_about_a_value_is_worded_anew() -> None:
+    # graphql-core words some complaints with the value (`Expected value of type
+    # 'X' but got: {...}`); none of it reaches the client.
+    raised = GraphQLError(f"Expected value of type 'Tag' but got: {SECRET}.", path=["tag"])
+    shown = _classify(raised)
+    assert SECRET not in shown.message
+    assert shown.extensions == {"code": "UPSTREAM_BAD_RESPONSE"}
