@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from gateway._logging import configure_logging
+from gateway._metrics import _MAX_OPERATION_NAMES
 
 
 @pytest.fixture
@@ -58,14 +60,24 @@ async def test_metrics_count_operations_upstream_calls_batches_and_errors(
 
 
 async def test_operation_names_cannot_flood_the_metrics(http: httpx.AsyncClient) -> None:
-    await http.post(
-        "/graphql",
-        json={"query": "query A { __typename } query B { __typename }", "operationName": "A"},
-    )
-    weird = "x" * 200
-    await http.post("/graphql", json={"query": f"query {weird} {{ __typename }}"})
+    async def run(name: str) -> None:
+        response = await http.post("/graphql", json={"query": f"query {name} {{ __typename }}"})
+        assert response.json() == {"data": {"__typename": "Query"}}
+
+    await run("x" * 200)  # not a sane label, cap or no cap
+    names = [f"Op{i}" for i in range(_MAX_OPERATION_NAMES)]
+    for name in names:
+        await run(name)
+    for late in ("Late", "Later"):  # past the cap
+        await run(late)
+    await run(names[0])  # a name labelled before the cap keeps its label
     text = (await http.get("/metrics")).text
-    assert weird not in text
+    operations = "pieces_gateway_operations_total"
+    assert _sample(text, operations, operation=names[-1], outcome="ok") == 1
+    assert _sample(text, operations, operation=names[0], outcome="ok") == 2
+    assert _sample(text, operations, operation="other", outcome="ok") == 3
+    labels = set(re.findall(r'operation="([^"]*)"', text))
+    assert labels == {*names, "other"}
 
 
 async def test_one_log_line_per_operation(
