@@ -1,4 +1,8 @@
-"""A monotonic clock that moves only when a test moves it (`create_app(..., clock=)`)."""
+"""A monotonic clock that moves only when a test moves it (`create_app(..., clock=)`).
+
+Move it by binary fractions (0.25, 0.5, whole seconds): sums of those are exact,
+so "the cool-down has passed" is not off by a rounding error.
+"""
 
 from __future__ import annotations
 

@@ -104,10 +104,10 @@ async def test_rediscovery_looks_at_most_once_a_second(simulator: Starlette) -> 
         await discovery.rediscover_soon(endpoint)
         assert (endpoint.url, len(probes.requests)) == (url, 1)
         endpoint.move(gone)  # it stops answering again
-        clock.advance(0.9)
+        clock.advance(0.75)
         await discovery.rediscover_soon(endpoint)
         assert (endpoint.url, len(probes.requests)) == (gone, 1)  # too soon: no look
-        clock.advance(0.1)
+        clock.advance(0.25)
         await discovery.rediscover_soon(endpoint)
         assert (endpoint.url, len(probes.requests)) == (url, 2)
 

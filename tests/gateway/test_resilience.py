@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from gateway._transport import parse_retry_after as _retry_after
 from gateway.simulator import Faults
+from tests.clock import FakeClock
 from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
 from tests.serving import free_port, serve
@@ -34,10 +35,15 @@ def event_id(events: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-async def fragile(upstream: Recorder) -> AsyncIterator[httpx.AsyncClient]:
-    """A gateway whose breaker opens after 3 failures, for half a second."""
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def fragile(upstream: Recorder, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway whose breaker opens after 3 failures, for half a second of `clock`."""
     async with running_gateway(
-        upstream, breaker_threshold=3, breaker_cooldown=0.5, upstream_retries=0
+        upstream, clock=clock, breaker_threshold=3, breaker_cooldown=0.5, upstream_retries=0
     ) as http:
         yield http
 
@@ -114,7 +120,7 @@ async def test_mutations_are_never_retried(
 
 
 async def test_the_breaker_opens_fails_fast_and_recovers(
-    fragile: httpx.AsyncClient, upstream: Recorder, faults: Faults, event_id: str
+    fragile: httpx.AsyncClient, clock: FakeClock, upstream: Recorder, faults: Faults, event_id: str
 ) -> None:
     async def read() -> dict[str, Any]:
         response = await fragile.post(
@@ -135,7 +141,10 @@ async def test_the_breaker_opens_fails_fast_and_recovers(
     assert (readyz.status_code, readyz.json()["breaker"]) == (503, "opened")
 
     faults.clear()
-    await asyncio.sleep(0.6)  # the cool-down
+    clock.advance(0.25)
+    assert "few seconds" in (await read())["errors"][0]["message"]  # still cooling down
+    assert upstream.requests == []
+    clock.advance(0.25)  # the cool-down is over: a probe goes through
     assert await read() == {"data": {"workstreamEvent": {"id": event_id}}}
     readyz = await fragile.get("/readyz")
     assert (readyz.status_code, readyz.json()["breaker"]) == (200, "closed")
@@ -186,11 +195,15 @@ async def test_without_the_batch_endpoint_reads_still_work(
 
 
 async def test_a_restarted_pieces_os_is_back_in_use_without_restarting_the_gateway(
-    simulator: Starlette, event_id: str
+    simulator: Starlette, clock: FakeClock, event_id: str
 ) -> None:
     port = free_port()
     async with running_gateway(
-        None, upstream=f"http://127.0.0.1:{port}", breaker_threshold=2, breaker_cooldown=0.3
+        None,
+        clock=clock,
+        upstream=f"http://127.0.0.1:{port}",
+        breaker_threshold=2,
+        breaker_cooldown=0.5,
     ) as http:
         request = {"query": READ, "variables": {"id": event_id}}
         # Nothing listens yet: refused, then the breaker opens.
@@ -198,7 +211,7 @@ async def test_a_restarted_pieces_os_is_back_in_use_without_restarting_the_gatew
         assert (await http.get("/readyz")).status_code == 503
         for _ in range(2):  # up, down, up again
             with serve(simulator, port):
-                await asyncio.sleep(0.4)  # the cool-down
+                clock.advance(0.5)  # the cool-down
                 answer = (await http.post("/graphql", json=request)).json()
                 assert answer == {"data": {"workstreamEvent": {"id": event_id}}}
                 assert (await http.get("/readyz")).status_code == 200

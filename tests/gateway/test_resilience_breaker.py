@@ -5,17 +5,10 @@ from __future__ import annotations
 import pytest
 
 from gateway._resilience import Breaker, CircuitOpen
+from tests.clock import FakeClock
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _opened(clock: Clock) -> Breaker:
+def _opened(clock: FakeClock) -> Breaker:
     breaker = Breaker(threshold=2, cooldown=5.0, clock=clock)
     for _ in range(2):
         breaker.admit()
@@ -24,7 +17,7 @@ def _opened(clock: Clock) -> Breaker:
 
 
 def test_consecutive_failures_open_it_and_a_success_in_between_does_not() -> None:
-    clock = Clock()
+    clock = FakeClock()
     breaker = Breaker(threshold=2, cooldown=5.0, clock=clock)
     breaker.failed()
     breaker.succeeded()
@@ -37,7 +30,7 @@ def test_consecutive_failures_open_it_and_a_success_in_between_does_not() -> Non
 
 
 def test_after_the_cooldown_one_probe_goes_through_at_a_time() -> None:
-    clock = Clock()
+    clock = FakeClock()
     breaker = _opened(clock)
     clock.now += 4.9
     with pytest.raises(CircuitOpen):
@@ -53,7 +46,7 @@ def test_after_the_cooldown_one_probe_goes_through_at_a_time() -> None:
 
 
 def test_a_failed_probe_opens_it_again_for_a_whole_cooldown() -> None:
-    clock = Clock()
+    clock = FakeClock()
     breaker = _opened(clock)
     clock.now += 5.0
     breaker.admit()
@@ -64,7 +57,7 @@ def test_a_failed_probe_opens_it_again_for_a_whole_cooldown() -> None:
 
 
 def test_an_abandoned_probe_frees_its_place() -> None:
-    clock = Clock()
+    clock = FakeClock()
     breaker = _opened(clock)
     clock.now += 5.0
     breaker.admit()
