@@ -126,7 +126,10 @@ class Settings(BaseSettings):
         True, description="Accept Apollo automatic persisted queries (hash-only requests)."
     )
     persisted_queries_max_bytes: int = Field(
-        8 * 1024 * 1024, ge=1024, description="Bytes of documents kept for persisted queries (LRU)."
+        8 * 1024 * 1024,
+        ge=1024,
+        description="Characters (not bytes, despite the name) of documents kept for persisted "
+        "queries (LRU).",
     )
     max_ids: int = Field(
         1000, ge=1, description="Most ids one `workstreamEvents` (or `_entities`) call may name."
