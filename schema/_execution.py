@@ -161,7 +161,7 @@ def _kind(of: GraphQLLeafType, value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int):
-        return "an integer this large" if abs(value) >= 2**31 else "an integer"
+        return "an integer out of its range"
     if isinstance(value, float):
         return "a non-finite number" if value != value or value in (_INF, -_INF) else "a number"
     if isinstance(value, str):

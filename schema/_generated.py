@@ -8,7 +8,7 @@ import enum
 import strawberry
 
 from schema._entity import WorkstreamEventEntity
-from schema._scalars import DateTime, JSONObject
+from schema._scalars import DateTime, Int64, JSONObject
 
 OUTPUT_TYPES = ('Accessor', 'Accessors', 'Aesthetics', 'AllocationCloud', 'AllocationCloudStatus', 'AllocationCloudUrl', 'AllocationCloudUrls', 'AllowedCloudModelsInstanceConfiguration', 'AnonymousTemporalRange', 'Application', 'Applications', 'Auth0OpenAIUserMetadata', 'Auth0UserAllocationMetadata', 'Auth0UserMetadata', 'BigQueryInstanceConfiguration', 'BrowserSelection', 'BrowserTab', 'BrowserTabValue', 'BrowserTabValues', 'BrowserTabs', 'ByteDescriptor', 'Classification', 'Classifications', 'CloudBackupCreationInstanceConfiguration', 'CodeAnalysis', 'ConnectToCloudInstanceConfiguration', 'ConversationGrounding', 'ConversationMessageAgent', 'DeleteCloudBackupInstanceConfiguration', 'DeniedWorkstreamPatternEngineSourcesInstanceConfiguration', 'DeniedWorkstreamPatternEngineWebsitesInstanceConfiguration', 'DescopeUserMetadata', 'DocumentContributor', 'DocumentContributors', 'Edges', 'EmbeddedModelSchema', 'Embedding', 'Embeddings', 'ExternalProvider', 'ExternalProviderProfileData', 'ExternalProviders', 'FileFormat', 'FlattenedActivities', 'FlattenedActivity', 'FlattenedAnalysis', 'FlattenedAnchor', 'FlattenedAnchorPoint', 'FlattenedAnchorPoints', 'FlattenedAnchors', 'FlattenedAnnotation', 'FlattenedAnnotations', 'FlattenedAsset', 'FlattenedAssets', 'FlattenedConversation', 'FlattenedConversationMessage', 'FlattenedConversationMessages', 'FlattenedConversations', 'FlattenedDistribution', 'FlattenedDistributions', 'FlattenedEntities', 'FlattenedEntity', 'FlattenedFormat', 'FlattenedFormats', 'FlattenedHint', 'FlattenedHints', 'FlattenedIdentifiedWorkstreamPatternEngineSource', 'FlattenedIdentifiedWorkstreamPatternEngineSources', 'FlattenedImageAnalysis', 'FlattenedOCRAnalysis', 'FlattenedPerson', 'FlattenedPersons', 'FlattenedPreview', 'FlattenedRange', 'FlattenedRanges', 'FlattenedSensitive', 'FlattenedSensitives', 'FlattenedShare', 'FlattenedShares', 'FlattenedSubscription', 'FlattenedSubscriptions', 'FlattenedTag', 'FlattenedTags', 'FlattenedUserProfile', 'FlattenedUsers', 'FlattenedWebsite', 'FlattenedWebsites', 'FlattenedWorkstreamEvent', 'FlattenedWorkstreamEvents', 'FlattenedWorkstreamPatternEngineSourceWindow', 'FlattenedWorkstreamPatternEngineSourceWindows', 'FlattenedWorkstreamSummaries', 'FlattenedWorkstreamSummary', 'Font', 'FragmentFormat', 'FragmentMetadata', 'GitHubDistribution', 'GitHubGistDistribution', 'GroupedTimestamp', 'IDESelection', 'IDESelections', 'IDETab', 'IDETabs', 'InstanceConfiguration', 'InstanceConfigurationAllowedCloudModelsDefaultModels', 'InstanceConfigurationAllowedModel', 'InstanceConfigurationAllowedModels', 'InstanceConfigurationAnalytics', 'InstanceConfigurationDeniedWorkstreamPatternEngineSource', 'InstanceConfigurationDeniedWorkstreamPatternEngineSources', 'InstanceConfigurationDeniedWorkstreamPatternEngineWebsite', 'InstanceConfigurationDeniedWorkstreamPatternEngineWebsites', 'InstanceConfigurationExternalCloud', 'InstanceConfigurationExternalProvider', 'LanguageServerProtocol', 'LanguageServerProtocolCode', 'LanguageServerProtocolCodeDescription', 'LanguageServerProtocolDiagnostic', 'LanguageServerProtocolDiagnostics', 'LanguageServerProtocolLocation', 'LanguageServerProtocolLocationRange', 'LanguageServerProtocolLocationRangePosition', 'ListCloudBackupsInstanceConfiguration', 'ListSpecificCloudBackupInstanceConfiguration', 'MailgunDistribution', 'MailgunMetadata', 'Model', 'ModelCapabilities', 'ModelMaxTokens', 'NativeAccessibility', 'NativeClipboard', 'NativeClipboardContent', 'NativeOCR', 'Node', 'PersonBasicType', 'PersonType', 'ProcessingInstanceConfiguration', 'ProjectModule', 'ProjectModules', 'QGPTConversationPipeline', 'QGPTConversationPipelineForContextualizedCodeDialog', 'QGPTConversationPipelineForContextualizedCodeGeneration', 'QGPTConversationPipelineForContextualizedCodeWorkstreamDialog', 'QGPTConversationPipelineForGeneralizedCodeDialog', 'QGPTPromptPipeline', 'QGPTTaskPipeline', 'QGPTTaskPipelineForCodeCommentation', 'QGPTTaskPipelineForCodeCompletion', 'QGPTTaskPipelineForCodeExplanation', 'QGPTTaskPipelineForCodeFix', 'QGPTTaskPipelineForCodeModification', 'Recipients', 'ReconnectToCloudInstanceConfiguration', 'ReferencedActivity', 'ReferencedAnchor', 'ReferencedAnchorPoint', 'ReferencedAnnotation', 'ReferencedAsset', 'ReferencedConversation', 'ReferencedConversationMessage', 'ReferencedDistribution', 'ReferencedEntity', 'ReferencedFormat', 'ReferencedHint', 'ReferencedIdentifiedWorkstreamPatternEngineSource', 'ReferencedModel', 'ReferencedPerson', 'ReferencedRange', 'ReferencedSensitive', 'ReferencedSubscription', 'ReferencedTag', 'ReferencedUser', 'ReferencedWebsite', 'ReferencedWorkstreamEvent', 'ReferencedWorkstreamPatternEngineSourceWindow', 'ReferencedWorkstreamSummary', 'Relationship', 'RestoreCloudBackupInstanceConfiguration', 'Score', 'SeededAnchor', 'SeededAnnotation', 'SeededAssetEnrichment', 'SeededConnectorTracking', 'SeededWebsite', 'SegmentInstanceConfiguration', 'SendInternalSummaryReportsToUserTeamServiceInstanceConfiguration', 'SensitiveMetadata', 'ShareSnippetInstanceConfiguration', 'TemporalRangeGrounding', 'TextLocation', 'TextMatch', 'Theme', 'TransferableBytes', 'TransferableString', 'UpdateAllocationCloudInstanceConfiguration', 'UserProfile', 'WorkstreamEvent', 'WorkstreamEventContext', 'WorkstreamEventTrigger', 'WorkstreamEventTriggerContextBrowser', 'WorkstreamEventTriggerContextIDE', 'WorkstreamPatternEngineSource', 'WorkstreamPatternEngineSourceSupportedAccessibility')
 INPUT_TYPES = ('AccessorInput', 'AccessorsInput', 'AestheticsInput', 'AllocationCloudInput', 'AllocationCloudStatusInput', 'AllocationCloudUrlInput', 'AllocationCloudUrlsInput', 'AllowedCloudModelsInstanceConfigurationInput', 'AnonymousTemporalRangeInput', 'ApplicationInput', 'ApplicationsInput', 'Auth0OpenAIUserMetadataInput', 'Auth0UserAllocationMetadataInput', 'Auth0UserMetadataInput', 'BigQueryInstanceConfigurationInput', 'BrowserSelectionInput', 'BrowserTabInput', 'BrowserTabValueInput', 'BrowserTabValuesInput', 'BrowserTabsInput', 'ByteDescriptorInput', 'ClassificationInput', 'ClassificationsInput', 'CloudBackupCreationInstanceConfigurationInput', 'CodeAnalysisInput', 'ConnectToCloudInstanceConfigurationInput', 'ConversationGroundingInput', 'ConversationMessageAgentInput', 'DeleteCloudBackupInstanceConfigurationInput', 'DeniedWorkstreamPatternEngineSourcesInstanceConfigurationInput', 'DeniedWorkstreamPatternEngineWebsitesInstanceConfigurationInput', 'DescopeUserMetadataInput', 'DocumentContributorInput', 'DocumentContributorsInput', 'EdgesInput', 'EmbeddedModelSchemaInput', 'EmbeddingInput', 'EmbeddingsInput', 'ExternalProviderInput', 'ExternalProviderProfileDataInput', 'ExternalProvidersInput', 'FileFormatInput', 'FlattenedActivitiesInput', 'FlattenedActivityInput', 'FlattenedAnalysisInput', 'FlattenedAnchorInput', 'FlattenedAnchorPointInput', 'FlattenedAnchorPointsInput', 'FlattenedAnchorsInput', 'FlattenedAnnotationInput', 'FlattenedAnnotationsInput', 'FlattenedAssetInput', 'FlattenedAssetsInput', 'FlattenedConversationInput', 'FlattenedConversationMessageInput', 'FlattenedConversationMessagesInput', 'FlattenedConversationsInput', 'FlattenedDistributionInput', 'FlattenedDistributionsInput', 'FlattenedEntitiesInput', 'FlattenedEntityInput', 'FlattenedFormatInput', 'FlattenedFormatsInput', 'FlattenedHintInput', 'FlattenedHintsInput', 'FlattenedIdentifiedWorkstreamPatternEngineSourceInput', 'FlattenedIdentifiedWorkstreamPatternEngineSourcesInput', 'FlattenedImageAnalysisInput', 'FlattenedOCRAnalysisInput', 'FlattenedPersonInput', 'FlattenedPersonsInput', 'FlattenedPreviewInput', 'FlattenedRangeInput', 'FlattenedRangesInput', 'FlattenedSensitiveInput', 'FlattenedSensitivesInput', 'FlattenedShareInput', 'FlattenedSharesInput', 'FlattenedSubscriptionInput', 'FlattenedSubscriptionsInput', 'FlattenedTagInput', 'FlattenedTagsInput', 'FlattenedUserProfileInput', 'FlattenedUsersInput', 'FlattenedWebsiteInput', 'FlattenedWebsitesInput', 'FlattenedWorkstreamEventInput', 'FlattenedWorkstreamEventsInput', 'FlattenedWorkstreamPatternEngineSourceWindowInput', 'FlattenedWorkstreamPatternEngineSourceWindowsInput', 'FlattenedWorkstreamSummariesInput', 'FlattenedWorkstreamSummaryInput', 'FontInput', 'FragmentFormatInput', 'FragmentMetadataInput', 'GitHubDistributionInput', 'GitHubGistDistributionInput', 'GroupedTimestampInput', 'IDESelectionInput', 'IDESelectionsInput', 'IDETabInput', 'IDETabsInput', 'InstanceConfigurationInput', 'InstanceConfigurationAllowedCloudModelsDefaultModelsInput', 'InstanceConfigurationAllowedModelInput', 'InstanceConfigurationAllowedModelsInput', 'InstanceConfigurationAnalyticsInput', 'InstanceConfigurationDeniedWorkstreamPatternEngineSourceInput', 'InstanceConfigurationDeniedWorkstreamPatternEngineSourcesInput', 'InstanceConfigurationDeniedWorkstreamPatternEngineWebsiteInput', 'InstanceConfigurationDeniedWorkstreamPatternEngineWebsitesInput', 'InstanceConfigurationExternalCloudInput', 'InstanceConfigurationExternalProviderInput', 'LanguageServerProtocolInput', 'LanguageServerProtocolCodeInput', 'LanguageServerProtocolCodeDescriptionInput', 'LanguageServerProtocolDiagnosticInput', 'LanguageServerProtocolDiagnosticsInput', 'LanguageServerProtocolLocationInput', 'LanguageServerProtocolLocationRangeInput', 'LanguageServerProtocolLocationRangePositionInput', 'ListCloudBackupsInstanceConfigurationInput', 'ListSpecificCloudBackupInstanceConfigurationInput', 'MailgunDistributionInput', 'MailgunMetadataInput', 'ModelInput', 'ModelCapabilitiesInput', 'ModelMaxTokensInput', 'NativeAccessibilityInput', 'NativeClipboardInput', 'NativeClipboardContentInput', 'NativeOCRInput', 'NodeInput', 'PersonBasicTypeInput', 'PersonTypeInput', 'ProcessingInstanceConfigurationInput', 'ProjectModuleInput', 'ProjectModulesInput', 'QGPTConversationPipelineInput', 'QGPTConversationPipelineForContextualizedCodeDialogInput', 'QGPTConversationPipelineForContextualizedCodeGenerationInput', 'QGPTConversationPipelineForContextualizedCodeWorkstreamDialogInput', 'QGPTConversationPipelineForGeneralizedCodeDialogInput', 'QGPTPromptPipelineInput', 'QGPTTaskPipelineInput', 'QGPTTaskPipelineForCodeCommentationInput', 'QGPTTaskPipelineForCodeCompletionInput', 'QGPTTaskPipelineForCodeExplanationInput', 'QGPTTaskPipelineForCodeFixInput', 'QGPTTaskPipelineForCodeModificationInput', 'RecipientsInput', 'ReconnectToCloudInstanceConfigurationInput', 'ReferencedActivityInput', 'ReferencedAnchorInput', 'ReferencedAnchorPointInput', 'ReferencedAnnotationInput', 'ReferencedAssetInput', 'ReferencedConversationInput', 'ReferencedConversationMessageInput', 'ReferencedDistributionInput', 'ReferencedEntityInput', 'ReferencedFormatInput', 'ReferencedHintInput', 'ReferencedIdentifiedWorkstreamPatternEngineSourceInput', 'ReferencedModelInput', 'ReferencedPersonInput', 'ReferencedRangeInput', 'ReferencedSensitiveInput', 'ReferencedSubscriptionInput', 'ReferencedTagInput', 'ReferencedUserInput', 'ReferencedWebsiteInput', 'ReferencedWorkstreamEventInput', 'ReferencedWorkstreamPatternEngineSourceWindowInput', 'ReferencedWorkstreamSummaryInput', 'RelationshipInput', 'RestoreCloudBackupInstanceConfigurationInput', 'ScoreInput', 'SeededAnchorInput', 'SeededAnnotationInput', 'SeededAssetEnrichmentInput', 'SeededConnectorTrackingInput', 'SeededScoreInput', 'SeededScoreIncrementInput', 'SeededWebsiteInput', 'SeededWorkstreamEventInput', 'SegmentInstanceConfigurationInput', 'SendInternalSummaryReportsToUserTeamServiceInstanceConfigurationInput', 'SensitiveMetadataInput', 'ShareSnippetInstanceConfigurationInput', 'TemporalRangeGroundingInput', 'TextLocationInput', 'TextMatchInput', 'ThemeInput', 'TransferableBytesInput', 'TransferableStringInput', 'UpdateAllocationCloudInstanceConfigurationInput', 'UserProfileInput', 'WorkstreamEventInput', 'WorkstreamEventContextInput', 'WorkstreamEventTriggerInput', 'WorkstreamEventTriggerContextBrowserInput', 'WorkstreamEventTriggerContextIDEInput', 'WorkstreamPatternEngineSourceInput', 'WorkstreamPatternEngineSourceSupportedAccessibilityInput')
@@ -1540,7 +1540,7 @@ class WorkstreamSummaryPhaseEnum(enum.Enum):
 
 @strawberry.federation.type(name='Accessor', shareable=True)
 class Accessor:
-    count: int
+    count: Int64
     id: strawberry.ID
     os: str
     schema: EmbeddedModelSchema | None
@@ -1710,7 +1710,7 @@ class BrowserTabs:
 class ByteDescriptor:
     readable: str
     schema: EmbeddedModelSchema | None
-    value: int
+    value: Int64
 
 
 @strawberry.federation.type(name='Classification', shareable=True)
@@ -1743,7 +1743,7 @@ class CodeAnalysis:
     schema: EmbeddedModelSchema | None
     similarity: JSONObject | None
     tokenized: list[str] | None
-    top5Colors: list[int] | None
+    top5Colors: list[Int64] | None
     top5Sorted: list[str] | None
     type: ClassificationGenericEnum
 
@@ -1826,7 +1826,7 @@ class Edges:
 
 @strawberry.federation.type(name='EmbeddedModelSchema', shareable=True, description='The version of the upstream model a record was written with.')
 class EmbeddedModelSchema:
-    migration: int
+    migration: Int64
     semantic: EmbeddedModelSchemaSemanticVersionEnum
 
 
@@ -1849,7 +1849,7 @@ class ExternalProvider:
     access_token: str | None
     connection: str | None
     created: GroupedTimestamp
-    expires_in: int | None
+    expires_in: Int64 | None
     isSocial: bool | None
     profileData: ExternalProviderProfileData | None
     schema: EmbeddedModelSchema | None
@@ -1863,16 +1863,16 @@ class ExternalProviderProfileData:
     anchor: str | None
     bio: str | None
     blog: str | None
-    collaborators: int | None
+    collaborators: Int64 | None
     company: str | None
     created_at: str | None
-    disk_usage: int | None
+    disk_usage: Int64 | None
     email: str | None
     email_verified: bool | None
     events_url: str | None
-    followers: int | None
+    followers: Int64 | None
     followers_url: str | None
-    following: int | None
+    following: Int64 | None
     following_url: str | None
     gists_url: str | None
     gravatar_id: str | None
@@ -1882,17 +1882,17 @@ class ExternalProviderProfileData:
     nickname: str | None
     node_id: str | None
     organizations_url: str | None
-    owned_private_repos: int | None
+    owned_private_repos: Int64 | None
     picture: str | None
-    private_gists: int | None
-    public_gists: int | None
-    public_repos: int | None
+    private_gists: Int64 | None
+    public_gists: Int64 | None
+    public_repos: Int64 | None
     received_events_url: str | None
     repos_url: str | None
     site_admin: bool | None
     starred_url: str | None
     subscriptions_url: str | None
-    total_private_repos: int | None
+    total_private_repos: Int64 | None
     twitter_username: str | None
     two_factor_authentication: bool | None
     type: str | None
@@ -1929,7 +1929,7 @@ class FlattenedActivity:
     format: ReferencedFormat | None
     id: strawberry.ID
     mechanism: MechanismEnum
-    rank: int | None
+    rank: Int64 | None
     schema: EmbeddedModelSchema | None
     updated: GroupedTimestamp
     user: FlattenedUserProfile | None
@@ -2295,7 +2295,7 @@ class FlattenedPerson:
     created: GroupedTimestamp
     deleted: GroupedTimestamp | None
     id: strawberry.ID
-    interactions: int | None
+    interactions: Int64 | None
     mechanisms: JSONObject | None
     messages: FlattenedConversationMessages | None
     models: JSONObject | None
@@ -2358,7 +2358,7 @@ class FlattenedSensitive:
     deleted: GroupedTimestamp | None
     description: str
     id: strawberry.ID
-    interactions: int | None
+    interactions: Int64 | None
     mechanism: MechanismEnum
     metadata: SensitiveMetadata | None
     name: str
@@ -2412,7 +2412,7 @@ class FlattenedSubscription:
     paused: GroupedTimestamp | None
     price_id: str
     product_id: str
-    quantity: int
+    quantity: Int64
     schema: EmbeddedModelSchema | None
     score: Score | None
     subscription_id: str
@@ -2438,7 +2438,7 @@ class FlattenedTag:
     created: GroupedTimestamp
     deleted: GroupedTimestamp | None
     id: strawberry.ID
-    interactions: int | None
+    interactions: Int64 | None
     mechanisms: JSONObject | None
     messages: FlattenedConversationMessages | None
     persons: FlattenedPersons | None
@@ -2491,7 +2491,7 @@ class FlattenedWebsite:
     created: GroupedTimestamp
     deleted: GroupedTimestamp | None
     id: strawberry.ID
-    interactions: int | None
+    interactions: Int64 | None
     mechanisms: JSONObject | None
     messages: FlattenedConversationMessages | None
     name: str
@@ -2615,7 +2615,7 @@ class FlattenedWorkstreamSummary:
 @strawberry.federation.type(name='Font', shareable=True)
 class Font:
     schema: EmbeddedModelSchema | None
-    size: int
+    size: Int64
 
 
 @strawberry.federation.type(name='FragmentFormat', shareable=True)
@@ -2792,7 +2792,7 @@ class LanguageServerProtocol:
 
 @strawberry.federation.type(name='LanguageServerProtocolCode', shareable=True)
 class LanguageServerProtocolCode:
-    code_integer: int | None
+    code_integer: Int64 | None
     code_string: str | None
     raw_json: JSONObject | None
     schema: EmbeddedModelSchema | None
@@ -2837,8 +2837,8 @@ class LanguageServerProtocolLocationRange:
 
 @strawberry.federation.type(name='LanguageServerProtocolLocationRangePosition', shareable=True)
 class LanguageServerProtocolLocationRangePosition:
-    character: int
-    line: int
+    character: Int64
+    line: Int64
     schema: EmbeddedModelSchema | None
 
 
@@ -3271,14 +3271,14 @@ class RestoreCloudBackupInstanceConfiguration:
 
 @strawberry.federation.type(name='Score', shareable=True, description='How often and how a record was used.')
 class Score:
-    automatic: int
-    manual: int
-    priority: int | None
-    reference: int | None
-    reuse: int | None
+    automatic: Int64
+    manual: Int64
+    priority: Int64 | None
+    reference: Int64 | None
+    reuse: Int64 | None
     schema: EmbeddedModelSchema | None
-    searched: int | None
-    update: int | None
+    searched: Int64 | None
+    update: Int64 | None
 
 
 @strawberry.federation.type(name='SeededAnchor', shareable=True)
@@ -3322,11 +3322,11 @@ class SeededAnnotation:
 
 @strawberry.federation.type(name='SeededAssetEnrichment', shareable=True)
 class SeededAssetEnrichment:
-    hints: int | None
-    persons: int | None
+    hints: Int64 | None
+    persons: Int64 | None
     schema: EmbeddedModelSchema | None
-    tags: int | None
-    websites: int | None
+    tags: Int64 | None
+    websites: Int64 | None
 
 
 @strawberry.federation.type(name='SeededConnectorTracking', shareable=True)
@@ -3377,9 +3377,9 @@ class TemporalRangeGrounding:
 
 @strawberry.federation.type(name='TextLocation', shareable=True)
 class TextLocation:
-    end: int
+    end: Int64
     schema: EmbeddedModelSchema | None
-    start: int
+    start: Int64
     text: str
 
 
@@ -3398,10 +3398,10 @@ class Theme:
 
 @strawberry.federation.type(name='TransferableBytes', shareable=True)
 class TransferableBytes:
-    base64: list[int] | None
-    base64_url: list[int] | None
-    data_url: list[int] | None
-    raw: list[int] | None
+    base64: list[Int64] | None
+    base64_url: list[Int64] | None
+    data_url: list[Int64] | None
+    raw: list[Int64] | None
     schema: EmbeddedModelSchema | None
 
 
@@ -3530,7 +3530,7 @@ class WorkstreamPatternEngineSourceSupportedAccessibility:
 
 @strawberry.input(name='AccessorInput')
 class AccessorInput:
-    count: int
+    count: Int64
     id: strawberry.ID
     os: str
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
@@ -3700,7 +3700,7 @@ class BrowserTabsInput:
 class ByteDescriptorInput:
     readable: str
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
-    value: int
+    value: Int64
 
 
 @strawberry.input(name='ClassificationInput')
@@ -3733,7 +3733,7 @@ class CodeAnalysisInput:
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
     similarity: JSONObject | None = strawberry.UNSET
     tokenized: list[str] | None = strawberry.UNSET
-    top5Colors: list[int] | None = strawberry.UNSET
+    top5Colors: list[Int64] | None = strawberry.UNSET
     top5Sorted: list[str] | None = strawberry.UNSET
     type: ClassificationGenericEnum
 
@@ -3816,7 +3816,7 @@ class EdgesInput:
 
 @strawberry.input(name='EmbeddedModelSchemaInput')
 class EmbeddedModelSchemaInput:
-    migration: int
+    migration: Int64
     semantic: EmbeddedModelSchemaSemanticVersionEnum
 
 
@@ -3839,7 +3839,7 @@ class ExternalProviderInput:
     access_token: str | None = strawberry.UNSET
     connection: str | None = strawberry.UNSET
     created: GroupedTimestampInput
-    expires_in: int | None = strawberry.UNSET
+    expires_in: Int64 | None = strawberry.UNSET
     isSocial: bool | None = strawberry.UNSET
     profileData: ExternalProviderProfileDataInput | None = strawberry.UNSET
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
@@ -3853,16 +3853,16 @@ class ExternalProviderProfileDataInput:
     anchor: str | None = strawberry.UNSET
     bio: str | None = strawberry.UNSET
     blog: str | None = strawberry.UNSET
-    collaborators: int | None = strawberry.UNSET
+    collaborators: Int64 | None = strawberry.UNSET
     company: str | None = strawberry.UNSET
     created_at: str | None = strawberry.UNSET
-    disk_usage: int | None = strawberry.UNSET
+    disk_usage: Int64 | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
     email_verified: bool | None = strawberry.UNSET
     events_url: str | None = strawberry.UNSET
-    followers: int | None = strawberry.UNSET
+    followers: Int64 | None = strawberry.UNSET
     followers_url: str | None = strawberry.UNSET
-    following: int | None = strawberry.UNSET
+    following: Int64 | None = strawberry.UNSET
     following_url: str | None = strawberry.UNSET
     gists_url: str | None = strawberry.UNSET
     gravatar_id: str | None = strawberry.UNSET
@@ -3872,17 +3872,17 @@ class ExternalProviderProfileDataInput:
     nickname: str | None = strawberry.UNSET
     node_id: str | None = strawberry.UNSET
     organizations_url: str | None = strawberry.UNSET
-    owned_private_repos: int | None = strawberry.UNSET
+    owned_private_repos: Int64 | None = strawberry.UNSET
     picture: str | None = strawberry.UNSET
-    private_gists: int | None = strawberry.UNSET
-    public_gists: int | None = strawberry.UNSET
-    public_repos: int | None = strawberry.UNSET
+    private_gists: Int64 | None = strawberry.UNSET
+    public_gists: Int64 | None = strawberry.UNSET
+    public_repos: Int64 | None = strawberry.UNSET
     received_events_url: str | None = strawberry.UNSET
     repos_url: str | None = strawberry.UNSET
     site_admin: bool | None = strawberry.UNSET
     starred_url: str | None = strawberry.UNSET
     subscriptions_url: str | None = strawberry.UNSET
-    total_private_repos: int | None = strawberry.UNSET
+    total_private_repos: Int64 | None = strawberry.UNSET
     twitter_username: str | None = strawberry.UNSET
     two_factor_authentication: bool | None = strawberry.UNSET
     type: str | None = strawberry.UNSET
@@ -3919,7 +3919,7 @@ class FlattenedActivityInput:
     format: ReferencedFormatInput | None = strawberry.UNSET
     id: strawberry.ID
     mechanism: MechanismEnum
-    rank: int | None = strawberry.UNSET
+    rank: Int64 | None = strawberry.UNSET
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
     updated: GroupedTimestampInput
     user: FlattenedUserProfileInput | None = strawberry.UNSET
@@ -4285,7 +4285,7 @@ class FlattenedPersonInput:
     created: GroupedTimestampInput
     deleted: GroupedTimestampInput | None = strawberry.UNSET
     id: strawberry.ID
-    interactions: int | None = strawberry.UNSET
+    interactions: Int64 | None = strawberry.UNSET
     mechanisms: JSONObject | None = strawberry.UNSET
     messages: FlattenedConversationMessagesInput | None = strawberry.UNSET
     models: JSONObject | None = strawberry.UNSET
@@ -4348,7 +4348,7 @@ class FlattenedSensitiveInput:
     deleted: GroupedTimestampInput | None = strawberry.UNSET
     description: str
     id: strawberry.ID
-    interactions: int | None = strawberry.UNSET
+    interactions: Int64 | None = strawberry.UNSET
     mechanism: MechanismEnum
     metadata: SensitiveMetadataInput | None = strawberry.UNSET
     name: str
@@ -4402,7 +4402,7 @@ class FlattenedSubscriptionInput:
     paused: GroupedTimestampInput | None = strawberry.UNSET
     price_id: str
     product_id: str
-    quantity: int
+    quantity: Int64
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
     score: ScoreInput | None = strawberry.UNSET
     subscription_id: str
@@ -4428,7 +4428,7 @@ class FlattenedTagInput:
     created: GroupedTimestampInput
     deleted: GroupedTimestampInput | None = strawberry.UNSET
     id: strawberry.ID
-    interactions: int | None = strawberry.UNSET
+    interactions: Int64 | None = strawberry.UNSET
     mechanisms: JSONObject | None = strawberry.UNSET
     messages: FlattenedConversationMessagesInput | None = strawberry.UNSET
     persons: FlattenedPersonsInput | None = strawberry.UNSET
@@ -4481,7 +4481,7 @@ class FlattenedWebsiteInput:
     created: GroupedTimestampInput
     deleted: GroupedTimestampInput | None = strawberry.UNSET
     id: strawberry.ID
-    interactions: int | None = strawberry.UNSET
+    interactions: Int64 | None = strawberry.UNSET
     mechanisms: JSONObject | None = strawberry.UNSET
     messages: FlattenedConversationMessagesInput | None = strawberry.UNSET
     name: str
@@ -4605,7 +4605,7 @@ class FlattenedWorkstreamSummaryInput:
 @strawberry.input(name='FontInput')
 class FontInput:
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
-    size: int
+    size: Int64
 
 
 @strawberry.input(name='FragmentFormatInput')
@@ -4782,7 +4782,7 @@ class LanguageServerProtocolInput:
 
 @strawberry.input(name='LanguageServerProtocolCodeInput')
 class LanguageServerProtocolCodeInput:
-    code_integer: int | None = strawberry.UNSET
+    code_integer: Int64 | None = strawberry.UNSET
     code_string: str | None = strawberry.UNSET
     raw_json: JSONObject | None = strawberry.UNSET
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
@@ -4827,8 +4827,8 @@ class LanguageServerProtocolLocationRangeInput:
 
 @strawberry.input(name='LanguageServerProtocolLocationRangePositionInput')
 class LanguageServerProtocolLocationRangePositionInput:
-    character: int
-    line: int
+    character: Int64
+    line: Int64
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
 
 
@@ -5261,14 +5261,14 @@ class RestoreCloudBackupInstanceConfigurationInput:
 
 @strawberry.input(name='ScoreInput')
 class ScoreInput:
-    automatic: int
-    manual: int
-    priority: int | None = strawberry.UNSET
-    reference: int | None = strawberry.UNSET
-    reuse: int | None = strawberry.UNSET
+    automatic: Int64
+    manual: Int64
+    priority: Int64 | None = strawberry.UNSET
+    reference: Int64 | None = strawberry.UNSET
+    reuse: Int64 | None = strawberry.UNSET
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
-    searched: int | None = strawberry.UNSET
-    update: int | None = strawberry.UNSET
+    searched: Int64 | None = strawberry.UNSET
+    update: Int64 | None = strawberry.UNSET
 
 
 @strawberry.input(name='SeededAnchorInput')
@@ -5312,11 +5312,11 @@ class SeededAnnotationInput:
 
 @strawberry.input(name='SeededAssetEnrichmentInput')
 class SeededAssetEnrichmentInput:
-    hints: int | None = strawberry.UNSET
-    persons: int | None = strawberry.UNSET
+    hints: Int64 | None = strawberry.UNSET
+    persons: Int64 | None = strawberry.UNSET
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
-    tags: int | None = strawberry.UNSET
-    websites: int | None = strawberry.UNSET
+    tags: Int64 | None = strawberry.UNSET
+    websites: Int64 | None = strawberry.UNSET
 
 
 @strawberry.input(name='SeededConnectorTrackingInput')
@@ -5447,9 +5447,9 @@ class TemporalRangeGroundingInput:
 
 @strawberry.input(name='TextLocationInput')
 class TextLocationInput:
-    end: int
+    end: Int64
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
-    start: int
+    start: Int64
     text: str
 
 
@@ -5468,10 +5468,10 @@ class ThemeInput:
 
 @strawberry.input(name='TransferableBytesInput')
 class TransferableBytesInput:
-    base64: list[int] | None = strawberry.UNSET
-    base64_url: list[int] | None = strawberry.UNSET
-    data_url: list[int] | None = strawberry.UNSET
-    raw: list[int] | None = strawberry.UNSET
+    base64: list[Int64] | None = strawberry.UNSET
+    base64_url: list[Int64] | None = strawberry.UNSET
+    data_url: list[Int64] | None = strawberry.UNSET
+    raw: list[Int64] | None = strawberry.UNSET
     schema: EmbeddedModelSchemaInput | None = strawberry.UNSET
 
 

@@ -238,7 +238,14 @@ def _py_type(kind: str, contract: Contract, *, suffix: str) -> str:
         return f"list[{_py_type(kind[1:-1], contract, suffix=suffix)}]"
     if kind.startswith("{"):
         return "JSONObject"
-    scalars = {"str": "str", "int": "int", "float": "float", "bool": "bool", "datetime": "DateTime"}
+    # Pieces OS is a Dart service: any of its ints may need 64 bits (schema._scalars).
+    scalars = {
+        "str": "str",
+        "int": "Int64",
+        "float": "float",
+        "bool": "bool",
+        "datetime": "DateTime",
+    }
     if kind in scalars:
         return scalars[kind]
     if kind in contract.enums:
@@ -340,7 +347,7 @@ def render_types(contract: Contract) -> str:
         "from schema._entity import "
         + ", ".join(sorted(base for _, base in ENTITIES.values()))
         + "\n",
-        "from schema._scalars import DateTime, JSONObject\n\n",
+        "from schema._scalars import DateTime, Int64, JSONObject\n\n",
         f"OUTPUT_TYPES = {tuple(outputs)!r}\n",
         f"INPUT_TYPES = {tuple(n + 'Input' for n in inputs)!r}\n",
         f"ENUM_TYPES = {tuple(enums)!r}\n\n\n",

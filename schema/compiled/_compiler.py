@@ -290,6 +290,7 @@ _INLINE_KINDS: Final = {
     "Float": "float",
     # The gateway's own scalars (schema._scalars) serialize these unchanged.
     "DateTime": "str",
+    "Int64": "int64",
     "JSONObject": "dict",
 }
 

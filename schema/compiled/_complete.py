@@ -28,6 +28,8 @@ from graphql import (
 )
 from graphql.execution import Executor
 
+from schema._scalars import INT64_MAX, INT64_MIN
+
 __all__ = [
     "Bail",
     "Complete",
@@ -60,6 +62,9 @@ _INLINE: Final = {
     "str": "{v} if type({v}) is str else {c}({v})",
     "bool": "{v} if type({v}) is bool else {c}({v})",
     "int": f"{{v}} if type({{v}}) is int and {_INT_MIN} <= {{v}} <= {_INT_MAX} else {{c}}({{v}})",
+    "int64": (
+        f"{{v}} if type({{v}}) is int and {INT64_MIN} <= {{v}} <= {INT64_MAX} else {{c}}({{v}})"
+    ),
     "float": "{v} if type({v}) is float and -inf < {v} < inf else {c}({v})",
     "dict": "{v} if type({v}) is dict else {c}({v})",
     # `{t}` maps the upstream's enum values to their GraphQL names (all non-empty).

@@ -72,7 +72,7 @@ def test_fields_are_the_camel_case_of_upstream_keys() -> None:
 
 def test_every_field_has_the_type_the_contract_says() -> None:
     types = build_schema()._schema.type_map
-    scalars = {"str": "String", "int": "Int", "float": "Float", "bool": "Boolean"}
+    scalars = {"str": "String", "int": "Int64", "float": "Float", "bool": "Boolean"}
     scalars |= {"datetime": "DateTime"}
     for name in (*generated.OUTPUT_TYPES, *generated.INPUT_TYPES):
         model = name.removesuffix("Input")

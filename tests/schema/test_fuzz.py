@@ -68,6 +68,7 @@ CUSTOM_SCALARS = {
         min_value=datetime(1970, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
     ).map(lambda instant: nodes.String(instant.isoformat())),
     "JSONObject": _objects,
+    "Int64": st.integers(-(2**63), 2**63 - 1).map(nodes.Int),
     "_Any": _representations,
 }
 
