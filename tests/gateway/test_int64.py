@@ -83,8 +83,11 @@ async def test_a_64_bit_integer_is_sent_upstream_exactly(
 async def test_a_value_beyond_64_bits_or_not_an_integer_is_refused(
     gql: GraphQLClient, upstream: Recorder, event: dict[str, Any], value: Any
 ) -> None:
-    given = {"id": event["id"], "application": event["application"], "created": event["created"],
-             "updated": event["updated"], "trigger": {}, "score": {"manual": value, "automatic": 7}}  # fmt: skip
+    given = {
+        **{key: event[key] for key in ("id", "application", "created", "updated")},
+        "trigger": {},
+        "score": {"manual": value, "automatic": 7},
+    }
     result = await gql(UPDATE, {"e": given})
     assert [e["extensions"]["code"] for e in result["errors"]] == ["BAD_USER_INPUT"]
     assert not [r for r in upstream.requests if r.method == "POST"]
