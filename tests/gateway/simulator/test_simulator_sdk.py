@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import uvicorn
 from pieces_os_client.api.workstream_event_api import WorkstreamEventApi
 from pieces_os_client.api.workstream_events_api import WorkstreamEventsApi
 from pieces_os_client.api_client import ApiClient
@@ -32,6 +28,7 @@ from pieces_os_client.models.workstream_events_batch_fetch_input import (
 from starlette.applications import Starlette
 
 from gateway.simulator import create_simulator
+from tests.serving import serve
 
 
 @pytest.fixture(params=[None, 30], ids=["ordinary", "rich"])
@@ -42,23 +39,8 @@ def simulator(request: pytest.FixtureRequest) -> Starlette:
 @pytest.fixture
 def client(simulator: Starlette) -> Iterator[ApiClient]:
     """An SDK client talking to the simulator served by uvicorn on a free port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(simulator, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        with ApiClient(Configuration(host=f"http://127.0.0.1:{port}")) as api_client:
-            yield api_client
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(simulator) as url, ApiClient(Configuration(host=url)) as api_client:
+        yield api_client
 
 
 def test_snapshot_and_unknown_event(client: ApiClient, simulator: Starlette) -> None:
