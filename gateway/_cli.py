@@ -107,7 +107,10 @@ def _run(app: Any, settings: Settings, **uvicorn_options: Any) -> None:
 
 def app_from_environment() -> Any:
     """The app of one worker process, when `serve --workers N` starts several."""
-    return create_app(Settings())
+    settings = Settings()
+    # A worker is a fresh process (spawned): its log lines need their handler too.
+    configure_logging(settings.log_format, settings.log_level)
+    return create_app(settings)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -2,7 +2,8 @@
 
 Every operation logs one line (`pieces_gateway.operations`) with its name,
 duration, upstream calls, error codes and request id; in JSON those are keys
-of their own.
+of their own, and every line says which process wrote it (`pid`: one of the
+workers of `serve --workers N`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ __all__ = ["LogFormat", "configure_logging"]
 LogFormat = Literal["auto", "json", "text"]
 
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_JSON_FIELDS = ["asctime", "levelname", "name", "message"]
+_JSON_FIELDS = ["asctime", "levelname", "name", "process", "message"]
 
 
 def configure_logging(
@@ -31,7 +32,12 @@ def configure_logging(
         handler.setFormatter(
             JsonFormatter(
                 _JSON_FIELDS,
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                rename_fields={
+                    "asctime": "time",
+                    "levelname": "level",
+                    "name": "logger",
+                    "process": "pid",
+                },
             )
         )
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -101,14 +102,30 @@ def test_sigterm_lets_an_in_flight_operation_finish() -> None:
             stop(gateway)
 
 
-def test_serve_with_workers_answers_from_every_worker() -> None:
+def _operation_pids(log: Path) -> set[int]:
+    """The processes that logged an operation, from a JSON log."""
+    lines = (json.loads(line) for line in log.read_text().splitlines() if line.startswith("{"))
+    return {line["pid"] for line in lines if line["logger"] == "pieces_gateway.operations"}
+
+
+def test_serve_with_workers_answers_from_every_worker(tmp_path: Path) -> None:
+    log = tmp_path / "gateway.log"
     with command_process("simulator", ready="/.well-known/health") as upstream:
         flags = ("--upstream", upstream, "--workers", "2", "--max-depth", "5")
-        with command_process("serve", *flags, ready="/readyz") as url:
+        with command_process(
+            "serve", *flags, "--log-format", "json", ready="/readyz", output=log
+        ) as url:
             deep = (
                 '{ workstreamEvent(id: "x") '
                 "{ summaries { iterable { reference { events { iterable { id } } } } } } }"
             )
-            for _ in range(6):  # the flags reach every worker, through the environment
+            deadline = time.monotonic() + 30
+            answered = 0
+            # A new connection each time, until each worker has answered some.
+            while len(pids := _operation_pids(log)) < 2:
+                assert time.monotonic() < deadline, f"{answered} answers, all from {pids}"
                 answer = httpx.post(f"{url}/graphql", json={"query": deep}).json()
+                # The flags reach every worker, through the environment.
                 assert answer["errors"][0]["extensions"]["code"] == "MAX_DEPTH_EXCEEDED"
+                answered += 1
+    assert len(pids) == 2

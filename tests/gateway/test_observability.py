@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -122,6 +123,7 @@ def test_json_logs_are_one_object_per_line() -> None:
     assert line["message"] == "Read in 1.0 ms"
     assert line["operation"] == "Read"
     assert line["level"] == "INFO"
+    assert line["pid"] == os.getpid()  # which worker wrote it
 
 
 @pytest.mark.usefixtures("restore_logging")
