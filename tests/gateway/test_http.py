@@ -309,7 +309,7 @@ async def test_websockets_are_refused(upstream: Recorder) -> None:
     async def receive() -> dict[str, Any]:
         if incoming:
             return incoming.pop(0)
-        await asyncio.sleep(10)
+        await asyncio.Event().wait()  # the client stays, silent
         return {"type": "websocket.disconnect", "code": 1000}
 
     async def send(message: Any) -> None:

@@ -71,10 +71,11 @@ async def test_an_answer_that_is_not_a_json_object_is_a_bad_response(answer: Res
 
 async def test_a_slow_upstream_is_a_timeout() -> None:
     async def slow(request: Request) -> Response:
-        await asyncio.sleep(5)
+        await asyncio.Event().wait()  # it never answers
         return JSONResponse({})
 
-    error = await _read_error(upstream_answering(slow), upstream_timeout=0.2)
+    async with asyncio.timeout(10):  # a hang fails the test instead of stalling the suite
+        error = await _read_error(upstream_answering(slow), upstream_timeout=0.2)
     assert error["extensions"]["code"] == "UPSTREAM_TIMEOUT"
 
 
