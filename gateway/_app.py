@@ -19,7 +19,6 @@ import httpx
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -29,7 +28,7 @@ from gateway._discovery import Discovery, parse_ports
 from gateway._graphiql import ASSETS_PATH, LocalGraphiQL
 from gateway._loaders import SnapshotFetcher
 from gateway._metrics import Metrics
-from gateway._middleware import BodySizeLimit, RequestId, TrustedHosts
+from gateway._middleware import BodySizeLimit, Cors, RequestId, TrustedHosts
 from gateway._operations import Operations
 from gateway._persisted import PersistedQueries
 from gateway._pool import LeanPool
@@ -70,7 +69,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
         stack.insert(
             0,
             Middleware(
-                CORSMiddleware,
+                Cors,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["content-type", "authorization", "x-request-id"],
@@ -176,6 +175,7 @@ def create_app(
     view = GraphQLView(
         operations,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
         forward_headers=settings.forward_headers,
         max_batch_operations=options.max_batch_operations,
         graphiql=graphiql,

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from gateway._app import create_app
 from gateway._logging import configure_logging
+from gateway._server import protocol
 from gateway._settings import Settings
 from schema import print_sdl
 
@@ -101,6 +102,7 @@ def _run(app: Any, settings: Settings, **uvicorn_options: Any) -> None:
         access_log=False,  # one log line per operation comes from the gateway itself
         proxy_headers=False,
         timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
+        http=protocol(settings.header_timeout),
         **uvicorn_options,
     )
 

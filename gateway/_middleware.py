@@ -1,7 +1,8 @@
-"""Plain ASGI middleware: trusted hosts, request ids and the request body limit.
+"""Plain ASGI middleware: trusted hosts, request ids, the request body limit, CORS.
 
 Plain ASGI rather than Starlette's BaseHTTPMiddleware, which buffers and
-cannot stop a body part-way.
+cannot stop a body part-way. CORS is Starlette's, its refused preflights
+answered in the gateway's coded JSON.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 import re
 import secrets
 
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway._refusals import Refusal
+from gateway._refusals import Refusal, envelope
 
-__all__ = ["BodySizeLimit", "RequestId", "TrustedHosts", "too_large"]
+__all__ = ["BodySizeLimit", "Cors", "RequestId", "TrustedHosts", "too_large"]
 
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -122,3 +126,27 @@ def too_large(max_bytes: int) -> Refusal:
 
 async def _too_large(send: Send, max_bytes: int) -> None:
     await too_large(max_bytes).send(send, close=True)
+
+
+class Cors(CORSMiddleware):
+    """Starlette's CORS, a refused preflight answered as coded JSON (CORS_REFUSED).
+
+    Starlette words the refusal in plain text ("Disallowed CORS origin, …");
+    the words are kept, the status and the headers too.
+    """
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code == 200:
+            return response
+        headers = {k: v for k, v in response.headers.items() if k not in _RECOMPUTED}
+        message = bytes(response.body).decode("utf-8", "replace") + "."
+        return Response(
+            envelope(message, "CORS_REFUSED"),
+            status_code=response.status_code,
+            headers=headers,
+            media_type="application/json",
+        )
+
+
+_RECOMPUTED = frozenset({"content-length", "content-type"})

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         10.0, ge=0, description="Seconds in-flight requests get to finish on SIGTERM."
     )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers (408 after)."
+    )
+    body_timeout: float = Field(
+        30.0, gt=0, description="Seconds a client has to send a request's body (408 after)."
+    )
 
     # --- the upstream ----------------------------------------------------------------------
     upstream: str = Field(

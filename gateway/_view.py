@@ -64,6 +64,7 @@ class GraphQLView:
         operations: Operations,
         *,
         max_body_bytes: int,
+        body_timeout: float = 30.0,
         forward_headers: tuple[str, ...] = (),
         max_batch_operations: int | None = None,
         graphiql: LocalGraphiQL | None = None,
@@ -71,6 +72,7 @@ class GraphQLView:
     ) -> None:
         self._operations = operations
         self._max_body = max_body_bytes
+        self._body_timeout = body_timeout
         self._forward = frozenset(h.lower() for h in forward_headers) - _HOP_BY_HOP
         self._max_batch = max_batch_operations
         self._graphiql = graphiql
@@ -106,7 +108,7 @@ class GraphQLView:
         elif method == "POST":
             if _media_type(headers.get("content-type", "")) not in _JSON_TYPES:
                 raise Refusal(415, "POST bodies must be application/json.")
-            parameters = _parse_json(await _body(receive, self._max_body))
+            parameters = _parse_json(await _body(receive, self._max_body, self._body_timeout))
         else:
             raise Refusal(
                 405,
@@ -170,8 +172,19 @@ def _media_type(content_type: str) -> str:
     return content_type.partition(";")[0].strip().lower()
 
 
-async def _body(receive: Receive, limit: int) -> bytes:
-    """The request body, refused (413) as soon as it passes `limit` bytes."""
+async def _body(receive: Receive, limit: int, timeout: float) -> bytes:
+    """The request body, refused past `limit` bytes (413) or `timeout` seconds (408)."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read(receive, limit)
+    except TimeoutError:
+        message = "The request's body did not arrive in time."
+        raise Refusal(
+            408, message, code="REQUEST_TIMEOUT", headers={"Connection": "close"}
+        ) from None
+
+
+async def _read(receive: Receive, limit: int) -> bytes:
     chunks = []
     size = 0
     while True:
