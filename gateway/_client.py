@@ -76,7 +76,7 @@ class UpstreamClient:
         path = f"/workstream_event/{path_segment(event_id)}"
         answer = await self._send(Call("snapshot", "GET", path, _query(transferables)), retry=True)
         if answer.status_code == 410:
-            raise NotFound(f"No workstream event has the id {event_id!r}.", id=event_id)
+            raise NotFound.event(event_id)
         # Checked (a JSON object with this id) by whoever reads it: see `Snapshot`.
         return Snapshot(_ok(answer, path).content, event_id)
 

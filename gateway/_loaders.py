@@ -23,7 +23,7 @@ from strawberry.dataloader import DataLoader
 from gateway._client import BatchUnsupported, UpstreamClient
 from gateway._metrics import Metrics
 from schema import Snapshot, SnapshotKey, check_id
-from schema.errors import GatewayError, NotFound, UpstreamBadResponse
+from schema.errors import GatewayError, NotFound, UpstreamBadResponse, shown_id
 
 __all__ = ["SnapshotFetcher"]
 
@@ -127,12 +127,10 @@ class SnapshotFetcher:
             if event_id in result.found:
                 outcomes[event_id] = result.found[event_id]
             elif event_id in result.not_found:
-                outcomes[event_id] = NotFound(
-                    f"No workstream event has the id {event_id!r}.", id=event_id
-                )
+                outcomes[event_id] = NotFound.event(event_id)
             else:
                 outcomes[event_id] = UpstreamBadResponse(
-                    f"Pieces OS did not answer for the workstream event {event_id!r}."
+                    f"Pieces OS did not answer for the workstream event {shown_id(event_id)}."
                 )
         return outcomes
 

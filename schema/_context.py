@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 import orjson
 from strawberry.dataloader import DataLoader
 
-from schema.errors import BadUserInput, UpstreamBadResponse
+from schema.errors import BadUserInput, UpstreamBadResponse, shown_id
 
 __all__ = [
     "Context",
@@ -65,13 +65,10 @@ class Snapshot:
                 raise UpstreamBadResponse("Pieces OS sent an event that is not an object.")
             if parsed.get("id") != self.id:
                 raise UpstreamBadResponse(
-                    f"Pieces OS answered for another event than {self.id[:_SHOWN_ID]!r}."
+                    f"Pieces OS answered for another event than {shown_id(self.id)}."
                 )
             self._json = parsed
         return self._json
-
-
-_SHOWN_ID = 100  # characters of an id worth putting in a message
 
 
 class SnapshotKey(NamedTuple):

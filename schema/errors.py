@@ -30,7 +30,17 @@ __all__ = [
     "UpstreamFailure",
     "UpstreamTimeout",
     "UpstreamUnavailable",
+    "shown_id",
 ]
+
+# How much of an id a message quotes: a UUID whole, any longer id cut (the
+# error's path, or its `id` extension, still names it).
+ID_SHOWN = 64
+
+
+def shown_id(value: str) -> str:
+    """An id as a message quotes it: at most `ID_SHOWN` characters of it."""
+    return repr(value if len(value) <= ID_SHOWN else value[:ID_SHOWN] + "…")
 
 
 class GatewayError(Exception):
@@ -48,6 +58,10 @@ class BadUserInput(GatewayError):
 
 class NotFound(GatewayError):
     code = "NOT_FOUND"
+
+    @classmethod
+    def event(cls, event_id: str) -> NotFound:
+        return cls(f"No workstream event has the id {shown_id(event_id)}.", id=event_id)
 
 
 class UpstreamFailure(GatewayError):

@@ -205,3 +205,19 @@ async def test_the_id_is_checked_whatever_the_selection(selection: str) -> None:
         result = await GraphQLClient(http)(query, {"id": "some-id"})
     assert result["data"] == {"workstreamEvent": None}
     assert [e["extensions"]["code"] for e in result["errors"]] == ["UPSTREAM_BAD_RESPONSE"]
+
+
+@pytest.mark.parametrize("how", ["one", "batch"])
+async def test_a_not_found_message_quotes_a_bounded_prefix_of_the_id(
+    gql: GraphQLClient, how: str
+) -> None:
+    long_id = "y" * 63 + "z" * (MAX_ID_LENGTH - 63)
+    if how == "one":  # a single GET, answered 410
+        result = await gql(READ, {"id": long_id})
+    else:  # the batch endpoint's notFound
+        query = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }"
+        result = await gql(query, {"ids": [long_id, "x" * 10]})
+    error = result["errors"][0]
+    assert error["extensions"] == {"code": "NOT_FOUND", "id": long_id}
+    shown = "y" * 63 + "z" + "…"
+    assert error["message"] == f"No workstream event has the id {shown!r}."
