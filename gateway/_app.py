@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,6 +33,7 @@ from gateway._middleware import BodySizeLimit, Cors, RequestId, TrustedHosts
 from gateway._operations import Operations
 from gateway._persisted import PersistedQueries
 from gateway._pool import LeanPool
+from gateway._refusals import Refusal
 from gateway._resilience import Breaker, Resilience
 from gateway._settings import Settings
 from gateway._tracing import Tracing
@@ -189,4 +191,15 @@ def create_app(
     ]
     if graphiql is not None:
         routes.append(Mount(ASSETS_PATH, graphiql.assets(), name="graphiql"))
-    return Starlette(routes=routes, middleware=_middleware(settings), lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        middleware=_middleware(settings),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _refused_route},
+    )
+
+
+async def _refused_route(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such path, a method a route does not take), coded."""
+    assert isinstance(exc, HTTPException)
+    return Refusal(exc.status_code, exc.detail, headers=exc.headers).response()

@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway._refusals import Refusal, envelope
+from gateway._refusals import Refusal
 
 __all__ = ["BodySizeLimit", "Cors", "RequestId", "TrustedHosts", "too_large"]
 
@@ -141,12 +141,9 @@ class Cors(CORSMiddleware):
             return response
         headers = {k: v for k, v in response.headers.items() if k not in _RECOMPUTED}
         message = bytes(response.body).decode("utf-8", "replace") + "."
-        return Response(
-            envelope(message, "CORS_REFUSED"),
-            status_code=response.status_code,
-            headers=headers,
-            media_type="application/json",
-        )
+        return Refusal(
+            response.status_code, message, code="CORS_REFUSED", headers=headers
+        ).response()
 
 
 _RECOMPUTED = frozenset({"content-length", "content-type"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import orjson
+from starlette.responses import Response
 from starlette.types import Send
 
 __all__ = ["Refusal", "envelope"]
@@ -42,6 +43,15 @@ class Refusal(Exception):
         self.message = message
         self.code = code or _CODES.get(status, "BAD_REQUEST")
         self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        """The refusal as a Starlette response, for handlers that return one."""
+        return Response(
+            envelope(self.message, self.code),
+            status_code=self.status,
+            headers=self.headers,
+            media_type="application/json",
+        )
 
     async def send(
         self, send: Send, *, media_type: str = "application/json", close: bool = False

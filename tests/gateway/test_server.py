@@ -22,7 +22,7 @@ import uvicorn
 from gateway import Settings, create_app
 from gateway._server import protocol
 from gateway.simulator import create_simulator
-from tests.conftest import UPSTREAM
+from tests.conftest import UPSTREAM, running_gateway
 from tests.recording import Recorder
 from tests.serving import demo_process
 
@@ -163,8 +163,6 @@ def test_malformed_http_is_refused_in_coded_json(
 
 
 async def test_a_refused_cors_preflight_is_coded_json(upstream: Recorder) -> None:
-    from tests.conftest import running_gateway
-
     async with running_gateway(upstream, cors_origins=("http://app.test",)) as http:
         refused = await http.options(
             "/graphql",
@@ -191,3 +189,23 @@ def test_the_cli_serves_with_the_gateways_protocol() -> None:
         host, port = demo.url.removeprefix("http://").split(":")
         status, _, body = exchange((host, int(port)), b"GET /healthz HTTP/1.1\r\n")
     assert (status, _code(body)) == (408, "REQUEST_TIMEOUT")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/nope", 404, "NOT_FOUND"),
+        ("GET", "/graphql/x", 404, "NOT_FOUND"),
+        ("POST", "/healthz", 405, "METHOD_NOT_ALLOWED"),
+        ("PUT", "/readyz", 405, "METHOD_NOT_ALLOWED"),
+    ],
+)
+async def test_the_routers_refusals_are_coded_json(
+    upstream: Recorder, method: str, path: str, status: int, code: str
+) -> None:
+    async with running_gateway(upstream) as http:
+        response = await http.request(method, path)
+    assert (response.status_code, response.headers["content-type"]) == (status, "application/json")
+    assert response.json()["errors"][0]["extensions"]["code"] == code
+    if status == 405:
+        assert "allow" in response.headers
