@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
+from bench._adversarial import SHAPES
 from gateway import Settings, create_app
 from gateway.simulator import create_simulator
 from schema import build_schema
@@ -142,3 +143,20 @@ def test_generated_mutations(post: Post, mutation: str) -> None:
 def test_invalid_queries_are_refused_with_a_code(post: Post, query: str) -> None:
     body = _check(post, query)
     assert body.get("errors"), body
+
+
+# Hostile documents (bench/_adversarial.py), each at a size drawn up to well
+# past the limits, mixed two at a time: an admitted one is answered, one over a
+# limit is refused with its code, and either way within TIMEOUT.
+_HOSTILE = st.sampled_from(sorted(SHAPES)).flatmap(
+    lambda name: st.integers(1, 3_000).map(SHAPES[name])
+)
+
+
+@FUZZ
+@given(first=_HOSTILE, second=_HOSTILE)
+def test_hostile_documents_are_answered_or_refused_with_a_code(
+    post: Post, first: str, second: str
+) -> None:
+    _check(post, first)
+    _check(post, f"{first}\n{second}")
