@@ -263,6 +263,8 @@ async def _send(
         (b"content-length", str(len(body)).encode("latin-1")),
     ]
     if cache_control is not None:
+        # The media type is negotiated from Accept: a cache keys on it too.
         headers.append((b"cache-control", cache_control.encode("latin-1")))
+        headers.append((b"vary", b"Accept"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

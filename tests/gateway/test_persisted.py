@@ -90,6 +90,7 @@ async def test_a_hash_only_get_answered_from_the_store_may_be_cached_by_anyone(
     hit = await http.get("/graphql", params=_get_params(variables))
     assert "errors" not in hit.json()
     assert hit.headers["cache-control"] == "public, max-age=60"
+    assert hit.headers["vary"] == "Accept"  # the media type is negotiated
 
 
 async def test_a_hash_only_get_not_found_is_not_stored(http: httpx.AsyncClient) -> None:
