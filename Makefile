@@ -19,7 +19,7 @@ GRAPHIQL := gateway/graphiql
 GRAPHIQL_ASSETS := $(GRAPHIQL)/node_modules/.vendored
 ASSETS := $(if $(NPM),$(GRAPHIQL_ASSETS))
 
-.PHONY: install demo serve simulator test lint schema clean bench bench-profile bench-path bench-peer soak
+.PHONY: install demo serve simulator test lint schema clean bench bench-profile bench-path bench-validation bench-peer soak
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,9 @@ bench-profile: $(INSTALLED)  ## py-spy on the gateway under load: bench/results/
 
 bench-path: $(INSTALLED)  ## the project functions a warm small read passes through, and its CPU
 	$(BIN)/python -m bench.path
+
+bench-validation: $(INSTALLED)  ## hostile documents grown until refused: the worst validation time admitted
+	$(BIN)/python -m bench.validation
 
 # GraphQL Mesh (mesh-compose + hive-gateway, pinned in bench/peer) in the same table: needs npm.
 PEER := bench/peer
