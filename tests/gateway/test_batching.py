@@ -163,3 +163,38 @@ async def test_without_a_batch_endpoint_single_reads_are_bounded() -> None:
     assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
     assert upstream.methods == ["POST"] + ["GET"] * 10
     assert upstream.most == 3
+
+
+@pytest.mark.parametrize(
+    ("batch", "message"),
+    [
+        ([1, "x", None], "Each operation must be a JSON object."),
+        ([[{"query": "{ __typename }"}]], "Each operation must be a JSON object."),
+        ([{"query": 5}], "`query` must be a string"),
+        ([{"query": "{ __typename }", "variables": 5}], "`variables` must be an object"),
+        (
+            # The first entry is a read: refused with its batch, it makes no call.
+            [
+                {"query": '{ workstreamEvent(id: "x") { id } }'},
+                {"query": "{ id }", "operationName": 1},
+            ],
+            "`operationName`",
+        ),
+    ],
+    ids=[
+        "scalars",
+        "nested-batch",
+        "query-not-a-string",
+        "variables-not-an-object",
+        "second-entry",
+    ],
+)
+async def test_a_malformed_batch_entry_is_refused_as_a_single_request_would_be(
+    upstream: Recorder, batch: list[Any], message: str
+) -> None:
+    async with running_gateway(upstream, batching=True) as http:
+        response = await http.post("/graphql", json=batch)
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert message in error["message"] and error["extensions"] == {"code": "BAD_REQUEST"}
+    assert upstream.requests == []  # not even the well-formed entries ran
