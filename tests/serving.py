@@ -6,6 +6,7 @@ seconds, and never hangs the suite.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import re
@@ -22,7 +23,7 @@ from typing import IO, Any
 
 import httpx
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 def free_port() -> int:
@@ -43,6 +44,27 @@ class _Server(uvicorn.Server):
             await super().startup(sockets=sockets)
         finally:
             self.settled.set()
+
+
+class Held:
+    """An app served by `serve` whose requests wait until the test releases them.
+
+    `arrived` is set when the first request comes in, `requests` counts them;
+    they are answered by `app` once `release` is set (or after ten seconds).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.requests = 0
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.requests += 1
+            self.arrived.set()
+            await asyncio.to_thread(self.release.wait, 10)
+        await self.app(scope, receive, send)
 
 
 @contextmanager

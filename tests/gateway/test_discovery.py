@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from contextlib import ExitStack
 from typing import Any
 
@@ -12,14 +11,13 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import Settings, create_app
 from gateway._discovery import Discovery, parse_ports
 from gateway._transport import Endpoint
 from tests.clock import FakeClock
 from tests.recording import Recorder
-from tests.serving import free_port, serve
+from tests.serving import Held, free_port, serve
 
 READ = "query($id: ID!) { workstreamEvent(id: $id) { id } }"
 
@@ -112,26 +110,9 @@ async def test_rediscovery_looks_at_most_once_a_second(simulator: Starlette) -> 
         assert (endpoint.url, len(probes.requests)) == (url, 2)
 
 
-class _HeldProbes:
-    """Answers health probes only once the test lets them through."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.probes = 0
-        self.arrived = threading.Event()
-        self.release = threading.Event()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.probes += 1
-            self.arrived.set()
-            await asyncio.to_thread(self.release.wait, 10)
-        await self.app(scope, receive, send)
-
-
 async def test_one_look_at_a_time(simulator: Starlette) -> None:
     clock = FakeClock()
-    held = _HeldProbes(simulator)
+    held = Held(simulator)
     with serve(held) as url:
         discovery = Discovery((_port(url),), clock=clock)
         endpoint = Endpoint("http://127.0.0.1:9")
@@ -141,4 +122,4 @@ async def test_one_look_at_a_time(simulator: Starlette) -> None:
         second = discovery.rediscover_soon(endpoint)
         held.release.set()
         await asyncio.gather(first, second)
-    assert (endpoint.url, held.probes) == (url, 1)
+    assert (endpoint.url, held.requests) == (url, 1)

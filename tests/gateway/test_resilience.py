@@ -15,7 +15,7 @@ from gateway.simulator import Faults
 from tests.clock import FakeClock
 from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
-from tests.serving import free_port, serve
+from tests.serving import Held, free_port, serve
 
 READ = "query($id: ID!) { workstreamEvent(id: $id) { id } }"
 TAG = """mutation($id: ID!) {
@@ -183,6 +183,30 @@ async def test_overload_waits_a_bounded_time_then_says_busy(
     )
     assert all(r.status_code == 200 for r in responses)
     assert "UPSTREAM_BUSY" in codes
+
+
+async def test_a_full_pool_is_no_verdict_on_pieces_os(simulator: Starlette, event_id: str) -> None:
+    held = Held(simulator)
+    request = {"query": READ, "variables": {"id": event_id}}
+    with serve(held) as base_url:
+        async with running_gateway(
+            None,
+            upstream=base_url,
+            upstream_max_connections=1,
+            upstream_queue_timeout=0.1,
+            upstream_retries=0,
+            breaker_threshold=1,
+        ) as http:
+            first = asyncio.create_task(http.post("/graphql", json=request))
+            try:
+                assert await asyncio.to_thread(held.arrived.wait, 10)  # it has the connection
+                busy = await http.post("/graphql", json=request)
+                assert _code(busy.json()) == "UPSTREAM_BUSY"
+                # One failure would open this breaker: waiting for our own pool is none.
+                assert (await http.get("/readyz")).json()["breaker"] == "closed"
+            finally:
+                held.release.set()
+            assert (await first).json() == {"data": {"workstreamEvent": {"id": event_id}}}
 
 
 async def test_without_the_batch_endpoint_reads_still_work(

@@ -77,3 +77,13 @@ async def test_an_undeclared_answer_is_read_up_to_the_cap_only() -> None:
     result, body = await _read([b" " * 512] * 100, declared=None)
     _assert_refused(result)
     assert body.read == 3  # 1,536 bytes: the first chunk past 1,024
+
+
+async def test_an_answer_over_the_cap_is_no_failure_of_pieces_os() -> None:
+    upstream = _Upstream(EVENT, declared=LIMIT + 1)
+    async with running_gateway(
+        upstream, upstream_max_response_bytes=LIMIT, upstream_retries=0, breaker_threshold=1
+    ) as http:
+        for _ in range(2):
+            _assert_refused(await GraphQLClient(http)(READ))
+    assert len(upstream.bodies) == 2  # Pieces OS answered: the breaker stayed closed
