@@ -112,7 +112,7 @@ class Demo:
     banner: str
 
 
-def _lines(stream: IO[str]) -> tuple[queue.Queue[str | None], threading.Thread]:
+def lines_of(stream: IO[str]) -> tuple[queue.Queue[str | None], threading.Thread]:
     """The stream's lines as they come (None at its end), and the thread that reads them.
 
     It reads to the end and closes the stream, not only as far as a test looks:
@@ -143,7 +143,7 @@ def demo_process(*flags: str, events: int = 5) -> Iterator[Demo]:
         text=True,
     )
     assert process.stdout is not None
-    lines, reader = _lines(process.stdout)
+    lines, reader = lines_of(process.stdout)
     try:
         deadline = time.monotonic() + 30
         banner = ""

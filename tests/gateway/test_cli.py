@@ -12,10 +12,20 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from starlette.applications import Starlette
 
 from gateway._cli import cli
 from gateway._settings import Settings
-from tests.serving import command_process, demo_process, free_port, stop, wait_until_up
+from tests.serving import (
+    Held,
+    command_process,
+    demo_process,
+    free_port,
+    lines_of,
+    serve,
+    stop,
+    wait_until_up,
+)
 
 ROOT = Path(__file__).parents[2]
 
@@ -62,11 +72,10 @@ def test_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert (flagged.max_depth, flagged.cors_origins) == (9, ("http://c.test",))
 
 
-def test_sigterm_lets_an_in_flight_operation_finish() -> None:
-    with command_process("simulator", "--events", "3", ready="/.well-known/health") as upstream:
-        listing = httpx.get(f"{upstream}/workstream_events/identifiers").json()
-        event_id = listing["iterable"][0]["id"]
-        httpx.put(f"{upstream}/_simulator/faults", json={"delay": 1.0})
+def test_sigterm_lets_an_in_flight_operation_finish(simulator: Starlette) -> None:
+    event_id = next(iter(simulator.state.store.events))
+    held = Held(simulator)
+    with serve(held) as upstream:
         port = free_port()
         gateway = subprocess.Popen(
             [
@@ -81,25 +90,42 @@ def test_sigterm_lets_an_in_flight_operation_finish() -> None:
                 "--shutdown-grace",
                 "10",
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
+        assert gateway.stdout is not None
+        lines, reader = lines_of(gateway.stdout)
+
+        def terminate_in_flight() -> None:
+            """SIGTERM while the read waits on Pieces OS; it answers once uvicorn waits for it."""
+            try:
+                if held.arrived.wait(30):
+                    gateway.terminate()
+                    deadline = time.monotonic() + 10
+                    line: str | None = ""
+                    while line is not None and "Waiting for connections to close" not in line:
+                        line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            finally:
+                held.release.set()
+
         try:
-            wait_until_up(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 30)
-            threading.Timer(0.3, gateway.terminate).start()
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 30, gateway)
+            threading.Thread(target=terminate_in_flight, daemon=True).start()
             response = httpx.post(
                 f"http://127.0.0.1:{port}/graphql",
                 json={
                     "query": "query($id: ID!) { workstreamEvent(id: $id) { id } }",
                     "variables": {"id": event_id},
                 },
-                timeout=10,
+                timeout=30,
             )
             assert response.json() == {"data": {"workstreamEvent": {"id": event_id}}}
             # uvicorn re-raises SIGTERM once it has shut down cleanly.
             assert gateway.wait(timeout=10) in (0, -15)
         finally:
             stop(gateway)
+            reader.join(timeout=10)
 
 
 def _operation_pids(log: Path) -> set[int]:
