@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -9,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ._faults import FaultInjection, Faults, fault_routes
 from ._routes import InvalidRequest, invalid_request, routes, unknown_event
 from ._seed import generate_events
-from ._store import Store, UnknownEvent
+from ._store import Store, UnknownEvent, utc_now
 
 
 class _RawPathRouting:
@@ -30,7 +33,12 @@ class _RawPathRouting:
 
 
 def create_simulator(
-    *, events: int = 50, seed: int = 0, event_kb: int | None = None, batch_endpoint: bool = True
+    *,
+    events: int = 50,
+    seed: int = 0,
+    event_kb: int | None = None,
+    batch_endpoint: bool = True,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Starlette:
     """An in-memory Pieces OS answering the WorkstreamEvent endpoints.
 
@@ -38,13 +46,14 @@ def create_simulator(
     nested references, screen text and anchors (see `generate_events`).
     `batch_endpoint=False` imitates an older Pieces OS without
     `POST /workstream_events/batch/fetch`, which then answers 404. Faults can
-    be injected through `app.state.faults` (see `_faults`).
+    be injected through `app.state.faults` (see `_faults`). Writes are stamped
+    with `clock`'s now (an aware datetime).
     """
     app = Starlette(
         routes=[*fault_routes(), *routes(batch_endpoint=batch_endpoint)],
         exception_handlers={InvalidRequest: invalid_request, UnknownEvent: unknown_event},
         middleware=[Middleware(FaultInjection), Middleware(_RawPathRouting)],
     )
-    app.state.store = Store(generate_events(events, seed, event_kb=event_kb))
+    app.state.store = Store(generate_events(events, seed, event_kb=event_kb), clock=clock)
     app.state.faults = Faults()
     return app

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse as _StdlibJSONResponse
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ._instants import parse_instant
+from ._instants import parse_instant, to_milliseconds
 from ._store import Store, TimeRange, UnknownEvent
 from ._validate import problems
 
@@ -186,6 +186,6 @@ def _instant(query: QueryParams, name: str) -> datetime | None:
     if text is None:
         return None
     try:
-        return parse_instant(text, assume_utc=True)
+        return to_milliseconds(parse_instant(text, assume_utc=True))
     except ValueError:
         raise InvalidRequest(f"{name} must be an ISO-8601 instant, got {text!r:.40}") from None

@@ -28,7 +28,7 @@ _SEEDED_FIELDS = (
     "websites",
     "workstreamEventsVector",
 )
-_SCORE_COUNTERS = ("priority", "reference", "reuse", "searched", "update")
+SCORE_COUNTERS = ("priority", "reference", "reuse", "searched", "update")
 
 
 class UnknownEvent(LookupError):
@@ -52,14 +52,19 @@ class TimeRange:
         )
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 class Store:
-    def __init__(
-        self, events: Iterable[Event], *, clock: Callable[[], datetime] = _utc_now
-    ) -> None:
+    """The events by id.
+
+    Every change of an event moves its `updated` to the clock's now, as Pieces
+    OS does: `identifiers(updated=...)` is its only change feed. A request that
+    leaves an event as it was (associating what already is) leaves `updated` too.
+    """
+
+    def __init__(self, events: Iterable[Event], *, clock: Callable[[], datetime] = utc_now) -> None:
         self.events: dict[str, Event] = {event["id"]: event for event in events}
         self._clock = clock
 
@@ -72,7 +77,7 @@ class Store:
     def update(self, event: Event) -> Event:
         self.get(event["id"])
         stored = copy.deepcopy(event)
-        stored["updated"] = {**stored["updated"], "value": self._now()}
+        self._touch(stored)
         self.events[stored["id"]] = stored
         return stored
 
@@ -93,30 +98,39 @@ class Store:
         del self.events[event_id]
 
     def associate(self, event_id: str, key: str, other: str) -> None:
-        relation = self.get(event_id).setdefault(key, {"iterable": []})
+        event = self.get(event_id)
+        relation = event.setdefault(key, {"iterable": []})
         if any(item["id"] == other for item in relation["iterable"]):
             return
         relation["iterable"].append({"id": other})
         if relation.get("indices") is not None:
             relation["indices"][other] = len(relation["iterable"]) - 1
+        self._touch(event)
 
     def disassociate(self, event_id: str, key: str, other: str) -> None:
-        relation = self.get(event_id).get(key)
+        event = self.get(event_id)
+        relation = event.get(key)
         if relation is None:
             return
         kept = [item for item in relation["iterable"] if item["id"] != other]
+        if len(kept) == len(relation["iterable"]):
+            return
         relation["iterable"] = kept
         if relation.get("indices") is not None:
             # Positions shift after a removal, so the index is rebuilt.
             relation["indices"] = {item["id"]: index for index, item in enumerate(kept)}
+        self._touch(event)
 
     def increment(self, event_id: str, flags: Mapping[str, Any]) -> None:
         event = self.get(event_id)
+        counters = [counter for counter in SCORE_COUNTERS if flags.get(counter) is True]
+        if not counters and event.get("score") is not None:
+            return
         score = event.get("score") or {"manual": 0, "automatic": 0}
-        for counter in _SCORE_COUNTERS:
-            if flags.get(counter) is True:
-                score[counter] = (score.get(counter) or 0) + 1
+        for counter in counters:
+            score[counter] = (score.get(counter) or 0) + 1
         event["score"] = score
+        self._touch(event)
 
     def identifiers(
         self,
@@ -153,6 +167,10 @@ class Store:
 
     def _now(self) -> str:
         return format_instant(self._clock())
+
+    def _touch(self, event: Event) -> None:
+        # Only the instant moves: the rest of the GroupedTimestamp stays as it was given.
+        event["updated"] = {**event["updated"], "value": self._now()}
 
 
 def _instant(event: Event, key: str) -> datetime:

@@ -111,6 +111,29 @@ def test_scores_increment(client: ApiClient, simulator: Starlette) -> None:
     )
 
 
+def test_a_score_increment_moves_updated() -> None:
+    # Mid-millisecond, as the wall clock usually is: the SDK sends all six digits.
+    written = datetime(2026, 12, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    simulator = create_simulator(events=12, seed=3, clock=lambda: written)
+    event_id = list(simulator.state.store.events)[-1]
+    with serve(simulator) as url, ApiClient(Configuration(host=url)) as client:
+        api, events = WorkstreamEventApi(client), WorkstreamEventsApi(client)
+        before = api.workstream_events_specific_workstream_event_snapshot(event_id).updated.value
+        just_before = written - timedelta(microseconds=400)
+        assert (
+            events.workstream_events_identifiers_snapshot(updated_from=just_before).iterable == []
+        )
+
+        api.workstream_event_scores_increment(
+            event_id, SeededScoreIncrement(workstream_event=SeededScore(reuse=True))
+        )
+
+        after = api.workstream_events_specific_workstream_event_snapshot(event_id).updated.value
+        changed = events.workstream_events_identifiers_snapshot(updated_from=just_before)
+    assert before < after == written.replace(microsecond=123000)
+    assert [reference.id for reference in changed.iterable] == [event_id]
+
+
 def test_create_then_delete(client: ApiClient, simulator: Starlette) -> None:
     events = WorkstreamEventsApi(client)
     seeded = SeededWorkstreamEvent(
