@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ._activity import Activity
 from ._faults import FaultInjection, Faults, fault_routes
 from ._routes import InvalidRequest, invalid_request, routes, unknown_event
 from ._seed import generate_events
@@ -39,6 +41,7 @@ def create_simulator(
     event_kb: int | None = None,
     batch_endpoint: bool = True,
     clock: Callable[[], datetime] = utc_now,
+    activity: float | None = None,
 ) -> Starlette:
     """An in-memory Pieces OS answering the WorkstreamEvent endpoints.
 
@@ -48,12 +51,32 @@ def create_simulator(
     `POST /workstream_events/batch/fetch`, which then answers 404. Faults can
     be injected through `app.state.faults` (see `_faults`). Writes are stamped
     with `clock`'s now (an aware datetime).
+
+    With `activity`, while the app's lifespan runs, a round of what Pieces OS
+    does as its user works (a new event, an edit, now and then a deletion)
+    follows every `activity` seconds. `app.state.activity.step()` does one
+    round at once, lifespan or not (see `_activity`).
     """
+    if activity is not None and not activity > 0:
+        raise ValueError(f"activity must be a positive number of seconds, got {activity!r}")
+    store = Store(generate_events(events, seed, event_kb=event_kb), clock=clock)
+    rounds = Activity(store, seed=seed, event_kb=event_kb)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if activity is None:
+            yield
+            return
+        async with rounds.running(activity):
+            yield
+
     app = Starlette(
         routes=[*fault_routes(), *routes(batch_endpoint=batch_endpoint)],
         exception_handlers={InvalidRequest: invalid_request, UnknownEvent: unknown_event},
         middleware=[Middleware(FaultInjection), Middleware(_RawPathRouting)],
+        lifespan=lifespan,
     )
-    app.state.store = Store(generate_events(events, seed, event_kb=event_kb), clock=clock)
+    app.state.store = store
+    app.state.activity = rounds
     app.state.faults = Faults()
     return app

@@ -68,13 +68,11 @@ def generate_events(count: int, seed: int, *, event_kb: int | None = None) -> li
     screen text and anchors, up to about that many KB of JSON each.
     """
     rng = random.Random(seed)
-    base = _EPOCH + timedelta(days=seed % 365)
+    base = base_instant(seed)
     filler = CoverageFiller("WorkstreamEvent", rng, base)
     events: list[dict[str, Any]] = []
     for _ in range(count):
-        event = _ordinary_event(rng, base)
-        if event_kb is not None:
-            enrich(event, rng, base, event_kb)
+        event = new_event(rng, base, event_kb=event_kb)
         if not filler.done():
             covering = filler.fill(_COVERAGE_BUDGET)
             # Keep the ordinary identity and timeline so ordering and filters behave.
@@ -85,12 +83,38 @@ def generate_events(count: int, seed: int, *, event_kb: int | None = None) -> li
     return events
 
 
+def base_instant(seed: int) -> datetime:
+    """The instant a seed's events lead up to."""
+    return _EPOCH + timedelta(days=seed % 365)
+
+
+def new_event(rng: random.Random, base: datetime, *, event_kb: int | None = None) -> dict[str, Any]:
+    """One ordinary event from before `base`, or a rich one of about `event_kb` KB."""
+    event = _ordinary_event(rng, base)
+    if event_kb is not None:
+        enrich(event, rng, base, event_kb)
+    return event
+
+
+def new_readable(rng: random.Random, application: str) -> str:
+    """What an event's user did, in words, in `application` (an ApplicationNameEnum value)."""
+    return _readable(rng, rng.choice(_TOPICS), application)
+
+
+def new_id(rng: random.Random) -> str:
+    return _uuid(rng)
+
+
+def _readable(rng: random.Random, topic: str, application: str) -> str:
+    return f"{rng.choice(_ACTIVITIES)} {topic} in {application.replace('_', ' ').title()}."
+
+
 def _ordinary_event(rng: random.Random, base: datetime) -> dict[str, Any]:
     name, version = rng.choice(_APPLICATIONS)
     created = base - timedelta(milliseconds=rng.randint(0, _SPREAD // timedelta(milliseconds=1)))
     updated = min(base, created + timedelta(milliseconds=rng.randint(0, 3 * 3600 * 1000)))
     topic = rng.choice(_TOPICS)
-    readable = f"{rng.choice(_ACTIVITIES)} {topic} in {name.replace('_', ' ').title()}."
+    readable = _readable(rng, topic, name)
     event: dict[str, Any] = {
         "schema": _SCHEMA,
         "id": _uuid(rng),

@@ -93,6 +93,13 @@ class Store:
         self.events[event["id"]] = event
         return event
 
+    def add(self, event: Event) -> Event:
+        """An event Pieces OS recorded itself (no endpoint does this): created now."""
+        now = self._now()
+        event = {**event, "created": {"value": now}, "updated": {"value": now}}
+        self.events[event["id"]] = event
+        return event
+
     def delete(self, event_id: str) -> None:
         self.get(event_id)
         del self.events[event_id]

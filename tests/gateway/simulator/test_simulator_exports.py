@@ -8,7 +8,14 @@ import gateway.simulator
 
 
 def test_exported_members() -> None:
-    assert gateway.simulator.__all__ == ["Faults", "create_simulator", "generate_events"]
+    assert gateway.simulator.__all__ == [
+        "Activity",
+        "Change",
+        "Faults",
+        "SimulatorLifespan",
+        "create_simulator",
+        "generate_events",
+    ]
     for name in gateway.simulator.__all__:
         assert getattr(gateway.simulator, name).__module__.startswith("gateway.simulator.")
 
