@@ -58,13 +58,22 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check gateway schema tests bench
 	$(BIN)/mypy
 
+# mutmut over the hand-written modules ([tool.mutmut] in pyproject.toml), then the kill rate per
+# module. Slow: narrow it with MUTANTS='schema._limits.* gateway._server.*'. mutmut works in a
+# copy of the code and tests in mutants/ and keeps its results there: rm -rf mutants to start over.
+MUTANTS ?=
+MUTATION_CHILDREN ?= 1
+mutation: $(INSTALLED)
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(BIN)/python -m tests.mutation_report
+
 schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
 	$(BIN)/python -m schema.codegen
 	$(BIN)/pieces-gateway schema > schema/schema.graphql
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FEDERATION)/node_modules $(HTTP_AUDIT)/node_modules \
-		$(GRAPHIQL)/node_modules gateway/static/graphiql bench/peer/node_modules
+		$(GRAPHIQL)/node_modules gateway/static/graphiql bench/peer/node_modules mutants
 
 # Loopback benchmark, ~2 minutes (BENCH_SECONDS per row, default 10): see bench/README.md.
 # Installs wrk with apt-get when it is missing and we are root; else a Python load generator.
