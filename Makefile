@@ -42,7 +42,7 @@ $(HTTP_AUDIT_INSTALLED): $(HTTP_AUDIT)/package.json $(HTTP_AUDIT)/package-lock.j
 	touch $@
 
 demo: $(INSTALLED) $(ASSETS)  ## the gateway in front of the bundled simulator
-	$(BIN)/pieces-gateway demo
+	$(BIN)/pieces-gateway demo --activity 5
 
 serve: $(INSTALLED) $(ASSETS)  ## the gateway in front of a Pieces OS: make serve UPSTREAM=http://127.0.0.1:39300
 	$(BIN)/pieces-gateway serve $(if $(UPSTREAM),--upstream $(UPSTREAM))

@@ -155,23 +155,33 @@ _events = click.option(
 _seed = click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of the simulator's events."
 )
+_activity = click.option(
+    "--activity",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Every SECONDS, change one event as Pieces OS does while its user works: mostly new "
+    "events and edits, now and then a deletion. 0.1 changes ten events a second "
+    "[default: no activity].",
+)
 
 
 @cli.command()
 @settings_options(exclude=("upstream",))
 @_events
 @_seed
-def demo(events: int, seed: int, **given: Any) -> None:
+@_activity
+def demo(events: int, seed: int, activity: float | None, **given: Any) -> None:
     """Serve the gateway in front of an in-process Pieces OS simulator."""
-    from gateway.simulator import create_simulator
+    from gateway.simulator import SimulatorLifespan, create_simulator
 
     settings = _settings(given)
-    simulator = create_simulator(events=events, seed=seed)
+    simulator = create_simulator(events=events, seed=seed, activity=activity)
     gateway = create_app(settings, transport=httpx.ASGITransport(simulator))
     first_id = next(iter(simulator.state.store.events), "<no events>")
     click.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql\n")
     click.echo(_EXAMPLE.format(event_id=first_id))
-    _run(gateway, settings)
+    _run(SimulatorLifespan(gateway, simulator), settings)
 
 
 @cli.command()
@@ -186,11 +196,14 @@ def demo(events: int, seed: int, **given: Any) -> None:
     help="Grow events to about this many KB each, with nested references and screen text "
     "[default: ordinary events, ~2 KB].",
 )
-def simulator(host: str, port: int, events: int, seed: int, event_kb: int | None) -> None:
+@_activity
+def simulator(
+    host: str, port: int, events: int, seed: int, event_kb: int | None, activity: float | None
+) -> None:
     """Serve the bundled Pieces OS simulator (the WorkstreamEvent API, in memory)."""
     from gateway.simulator import create_simulator
 
-    app = create_simulator(events=events, seed=seed, event_kb=event_kb)
+    app = create_simulator(events=events, seed=seed, event_kb=event_kb, activity=activity)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
