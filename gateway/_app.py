@@ -22,11 +22,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from gateway._client import UpstreamClient
 from gateway._discovery import Discovery, parse_ports
+from gateway._feed import ChangeFeed, Feeds
 from gateway._graphiql import ASSETS_PATH, LocalGraphiQL
+from gateway._live import LiveEndpoint
 from gateway._loaders import SnapshotFetcher
 from gateway._metrics import Metrics
 from gateway._middleware import BodySizeLimit, Cors, RequestId, TrustedHosts
@@ -153,6 +155,26 @@ def create_app(
 
     options = settings.schema_options
     schema = build_schema()._schema
+    snapshots = SnapshotFetcher(
+        metrics,
+        batch_size=settings.upstream_batch_size,
+        concurrency=settings.upstream_concurrency,
+        clock=clock,
+    )
+
+    def feed(transferables: bool | None) -> ChangeFeed:
+        return ChangeFeed(
+            upstream,
+            snapshots,
+            metrics,
+            transferables=transferables,
+            interval=settings.live_interval,
+            deletion_scan=settings.live_deletion_scan,
+            max_pending=settings.live_max_pending,
+            clock=clock,
+        )
+
+    feeds = Feeds(feed, metrics, max_subscriptions=settings.max_subscriptions)
     operations = Operations(
         schema=schema,
         documents=Documents(schema, options),
@@ -160,18 +182,22 @@ def create_app(
             enabled=settings.persisted_queries, max_chars=settings.persisted_queries_max_bytes
         ),
         upstream=upstream,
-        snapshots=SnapshotFetcher(
-            metrics,
-            batch_size=settings.upstream_batch_size,
-            concurrency=settings.upstream_concurrency,
-            clock=clock,
-        ),
+        snapshots=snapshots,
         metrics=metrics,
         tracing=tracing,
         timeout=settings.operation_timeout,
         max_page_size=settings.max_page_size,
         max_ids=settings.max_ids,
         hide_suggestions=not options.suggestions,
+        after_write=feeds.poke,
+    )
+    live = LiveEndpoint(
+        operations,
+        feeds,
+        allowed_origins=settings.cors_origins,
+        init_timeout=settings.connection_init_timeout,
+        max_per_connection=settings.max_subscriptions_per_connection,
+        keep_alive=settings.keep_alive,
     )
     graphiql = LocalGraphiQL.find() if settings.serves_graphiql else None
     view = GraphQLView(
@@ -185,6 +211,7 @@ def create_app(
     )
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=None),
+        WebSocketRoute("/graphql", live),
         Route("/healthz", _healthz),
         Route("/readyz", _readyz),
         Route("/metrics", metrics_endpoint),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["Metrics"]
 
@@ -65,6 +65,34 @@ class Metrics:
             "pieces_gateway_dataloader_batch_size",
             "Distinct snapshots one DataLoader batch asked for.",
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=self.registry,
+        )
+        # Subscriptions (gateway._feed, gateway._live).
+        self.live_subscriptions = Gauge(
+            "pieces_gateway_subscriptions", "Active subscriptions.", registry=self.registry
+        )
+        self.live_poll_seconds = Histogram(
+            "pieces_gateway_change_poll_duration_seconds",
+            "Time for one poll of the change feed (identifiers and the changed events).",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.live_changes = Counter(
+            "pieces_gateway_changes_seen", "Changes the change feed saw.", registry=self.registry
+        )
+        self.live_delivered = Counter(
+            "pieces_gateway_changes_delivered",
+            "Changes handed to subscribers.",
+            registry=self.registry,
+        )
+        self.live_coalesced = Counter(
+            "pieces_gateway_changes_coalesced",
+            "Changes replaced by a later change to the same event before delivery.",
+            registry=self.registry,
+        )
+        self.live_dropped = Counter(
+            "pieces_gateway_subscribers_dropped",
+            "Subscribers ended for falling too far behind.",
             registry=self.registry,
         )
 

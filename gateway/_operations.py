@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -78,6 +78,8 @@ class Operations:
     max_page_size: int
     max_ids: int
     hide_suggestions: bool
+    # Called after a mutation ran: the change feed polls at once (gateway._feed).
+    after_write: Callable[[], None] = lambda: None
 
     async def run(self, request: OperationRequest, caller: Caller) -> Outcome:
         started = time.perf_counter()
@@ -105,6 +107,9 @@ class Operations:
         if isinstance(prepared, list):
             refused = Outcome(ExecutionResult(None, prepared), executed=False)
             return _Ran(refused, request.operation_name, 0)
+        if prepared.kind is OperationType.SUBSCRIPTION:
+            message = "Subscriptions are served over WebSocket (graphql-transport-ws) at this path."
+            raise Refusal(400, message, code="SUBSCRIPTION_NEEDS_WEBSOCKET")
         if prepared.kind is not OperationType.QUERY and not caller.mutations_allowed:
             raise Refusal(405, "Mutations are only accepted over POST.", headers={"Allow": "POST"})
         upstream = self.upstream.scoped(caller.headers)
@@ -131,6 +136,8 @@ class Operations:
             error = GraphQLError(message, extensions={"code": _TIMEOUT})
             timed_out = Outcome(ExecutionResult(None, [error]), executed=True)
             return _Ran(timed_out, prepared.name, upstream.calls)
+        if prepared.kind is OperationType.MUTATION:
+            self.after_write()
         # Field errors have a path; errors of the variables do not, and come
         # before execution, with no data.
         executed = result.data is not None or any(e.path for e in result.errors or ())

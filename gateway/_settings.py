@@ -146,6 +146,27 @@ class Settings(BaseSettings):
         description="Answer snapshot reads through the compiled path (off: graphql-core's "
         "executor for every operation, as the benchmark compares).",
     )
+    # --- subscriptions -----------------------------------------------------------------------
+    live_interval: float = Field(
+        1.0, gt=0, description="Seconds between two polls of Pieces OS for changed events."
+    )
+    live_deletion_scan: float = Field(
+        10.0, gt=0, description="Seconds between two reads of every id, to see deletions."
+    )
+    live_max_pending: int = Field(
+        1000, ge=1, description="Distinct changed events a subscriber may fall behind by."
+    )
+    max_subscriptions: int = Field(1000, ge=1, description="Most subscriptions at once.")
+    max_subscriptions_per_connection: int = Field(
+        10, ge=1, description="Most operations at once on one WebSocket."
+    )
+    connection_init_timeout: float = Field(
+        10.0, gt=0, description="Seconds a WebSocket has to send connection_init."
+    )
+    keep_alive: float = Field(
+        15.0, gt=0, description="Seconds between two pings on an idle WebSocket."
+    )
+
     allowed_hosts: CommaList = Field(
         ("localhost", "127.0.0.1", "::1"),
         description="Host names the gateway answers to (`*` for any): guards a local "

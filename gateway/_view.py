@@ -79,11 +79,7 @@ class GraphQLView:
         self._serves_graphiql = serves_graphiql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            # No subscriptions, so no WebSockets: CORS does not guard them, and
-            # any web page could otherwise run operations on a local gateway.
-            await send({"type": "websocket.close", "code": 1008})
-            return
+        # (WebSockets at this path are gateway._live's: the route is HTTP only.)
         headers = _headers(scope)
         media_type = negotiate(headers.get("accept"))
         try:

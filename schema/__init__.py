@@ -13,7 +13,7 @@ from schema._context import (
     snapshot_keys,
 )
 from schema._documents import Documents, Prepared
-from schema._execution import run
+from schema._execution import run, subscribe
 from schema._limits import SchemaOptions
 from schema._relations import RELATIONS, Relation
 
@@ -33,4 +33,5 @@ __all__ = [
     "print_sdl",
     "run",
     "snapshot_keys",
+    "subscribe",
 ]

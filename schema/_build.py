@@ -22,6 +22,7 @@ from schema._keys import read_field
 from schema._mutation import Mutation
 from schema._query import Query
 from schema._scalars import SCALARS
+from schema._subscription import Subscription
 
 __all__ = ["FEDERATION_VERSION", "build_schema", "print_sdl"]
 
@@ -60,6 +61,7 @@ def build_schema() -> strawberry.Schema:
     return _Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(default_resolver=read_field, scalar_map=SCALARS),
         federation_version=FEDERATION_VERSION,
     )

@@ -138,6 +138,9 @@ class Context:
     max_ids: int = 1000
     request_id: str = ""
     operation_name: str | None = None  # set once the document is parsed
+    # Where subscriptions get their changes (schema._subscription.ChangeSource);
+    # None where no stream can carry them (plain HTTP).
+    changes: Any = None
 
     async def event(self, key: SnapshotKey) -> Json:
         """The event `key` names, parsed (through the DataLoader)."""

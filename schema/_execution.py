@@ -17,10 +17,12 @@ then `with_codes` codes what is left.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import (
     ExecutionResult,
+    FieldNode,
     GraphQLEnumType,
     GraphQLError,
     GraphQLLeafType,
@@ -28,6 +30,7 @@ from graphql import (
     Undefined,
     execute,
 )
+from graphql import subscribe as graphql_subscribe
 from graphql.execution import Executor
 from graphql.execution.values import get_variable_values
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -37,9 +40,9 @@ from schema._context import Context
 from schema._documents import Prepared
 from schema._error_codes import log_error, with_codes
 from schema.compiled import Bail, answer
-from schema.errors import UpstreamBadResponse
+from schema.errors import GatewayError, UpstreamBadResponse
 
-__all__ = ["run"]
+__all__ = ["run", "subscribe"]
 
 _INF = float("inf")
 _MAX_COERCION_ERRORS = 50  # graphql-core's default, so both paths refuse alike
@@ -131,6 +134,68 @@ async def _regular(
         # field's error leaves `data`, if only a null in it).
         result.errors = [_refused_variable(error) for error in result.errors]
     return result
+
+
+async def subscribe(
+    schema: GraphQLSchema,
+    prepared: Prepared,
+    context: Context,
+    variables: dict[str, Any] | None,
+    *,
+    hide_suggestions: bool = False,
+) -> AsyncIterator[ExecutionResult]:
+    """A subscription's results, each coded as `run`'s are.
+
+    A refusal of the stream itself (a variable refused, the resolver's error
+    before its first change) is one result with errors. A `GatewayError` the
+    stream raises later (the subscriber fell behind, the event was deleted)
+    ends it with one last result carrying that error.
+    """
+    source = await _awaited(
+        graphql_subscribe(
+            schema,
+            prepared.document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=prepared.name,
+            max_coercion_errors=_MAX_COERCION_ERRORS,
+            executor_class=_Executor,
+            hide_suggestions=hide_suggestions,
+        )
+    )
+    if isinstance(source, ExecutionResult):
+        if source.data is None and source.errors:
+            source.errors = [_refused_variable(error) for error in source.errors]
+        yield _coded(source, context)
+        return
+    try:
+        async for result in source:
+            yield _coded(result, context)
+    except GatewayError as exc:
+        field = prepared.operation.selection_set.selections[0]
+        key = (field.alias or field.name).value if isinstance(field, FieldNode) else None
+        error = GraphQLError(exc.message, path=[key] if key else None, original_error=exc)
+        yield _coded(ExecutionResult(None, [error]), context)
+    finally:
+        await _close(source)
+
+
+def _coded(result: ExecutionResult, context: Context) -> ExecutionResult:
+    if result.errors:
+        for error in result.errors:
+            log_error(error)
+        result.errors = with_codes(result.errors, request_id=context.request_id)
+    return result
+
+
+async def _awaited(value: Any) -> Any:
+    return await value if optimized_is_awaitable(value) else value
+
+
+async def _close(source: Any) -> None:
+    close = getattr(source, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def _refused_variable(error: GraphQLError) -> GraphQLError:

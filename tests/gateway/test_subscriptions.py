@@ -1,0 +1,158 @@
+"""Subscriptions over graphql-transport-ws: changes made on the simulator, as another app would.
+
+The real app behind uvicorn on loopback (tests/serving.py), in front of the
+simulator over httpx's transport seam; a `websockets` client speaks the
+protocol. Changes are written to the simulator's store directly, never
+through the gateway (but for the one test that a write through the gateway
+polls at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from starlette.applications import Starlette
+
+from gateway import Settings, create_app
+from gateway.simulator import create_simulator
+from tests.conftest import UPSTREAM
+from tests.serving import serve
+
+HANG = 10.0  # only a hang reaches it
+CHANGES = """subscription($since: DateTime) {
+  workstreamEventChanges(since: $since) { kind id at workstreamEvent { id readable } }
+}"""
+
+
+@pytest.fixture
+def simulator() -> Starlette:
+    return create_simulator(events=3, seed=5)
+
+
+@pytest.fixture
+def gateway_url(simulator: Starlette) -> Iterator[str]:
+    settings = Settings(
+        upstream=UPSTREAM,
+        live_interval=0.05,
+        live_deletion_scan=0.05,
+        cors_origins=("http://app.test",),
+    )
+    app = create_app(settings, transport=httpx.ASGITransport(simulator))
+    with serve(app) as url:
+        yield url.replace("http://", "ws://") + "/graphql"
+
+
+@asynccontextmanager
+async def connected(url: str, **headers: str) -> AsyncIterator[Any]:
+    async with websockets.connect(
+        url,
+        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+        additional_headers=headers,
+    ) as socket:
+        await socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+        yield socket
+
+
+async def next_message(socket: Any) -> dict[str, Any]:
+    """The next message that is not a ping."""
+    async with asyncio.timeout(HANG):
+        while True:
+            message: dict[str, Any] = json.loads(await socket.recv())
+            if message["type"] != "ping":
+                return message
+
+
+async def subscribe(
+    socket: Any, query: str, variables: dict[str, Any] | None = None, id: str = "1"
+) -> None:
+    payload = {"query": query, "variables": variables or {}}
+    await socket.send(json.dumps({"id": id, "type": "subscribe", "payload": payload}))
+
+
+def store(simulator: Starlette) -> Any:
+    return simulator.state.store
+
+
+async def test_changes_made_on_pieces_os_arrive_created_updated_deleted(
+    gateway_url: str, simulator: Starlette
+) -> None:
+    async with connected(gateway_url) as socket:
+        await subscribe(socket, CHANGES)
+        existing = next(iter(store(simulator).events.values()))
+        await _until_polled(gateway_url)  # the feed has started: changes count from here
+        changed = {**existing, "readable": "changed elsewhere"}
+        store(simulator).update(changed)
+        message = await next_message(socket)
+        change = message["payload"]["data"]["workstreamEventChanges"]
+        assert (change["kind"], change["id"]) == ("UPDATED", existing["id"])
+        assert change["workstreamEvent"] == {"id": existing["id"], "readable": "changed elsewhere"}
+        created = store(simulator).create({"application": existing["application"], "trigger": {}})
+        change = (await next_message(socket))["payload"]["data"]["workstreamEventChanges"]
+        assert (change["kind"], change["id"]) == ("CREATED", created["id"])
+        store(simulator).delete(created["id"])
+        change = (await next_message(socket))["payload"]["data"]["workstreamEventChanges"]
+        assert change == {
+            "kind": "DELETED",
+            "id": created["id"],
+            "at": None,
+            "workstreamEvent": None,
+        }
+
+
+async def _until_polled(ws_url: str, polls: int = 1) -> None:
+    """Until the change feed has polled `polls` times (its metrics say), with a deadline."""
+    metrics = ws_url.replace("ws://", "http://").removesuffix("/graphql") + "/metrics"
+    name = "pieces_gateway_change_poll_duration_seconds_count"
+    async with httpx.AsyncClient() as http, asyncio.timeout(HANG):
+        while True:
+            text = (await http.get(metrics, headers={"host": "localhost"})).text
+            counts = [
+                float(line.split()[-1]) for line in text.splitlines() if line.startswith(name)
+            ]
+            if counts and counts[0] >= polls:
+                return
+            await asyncio.sleep(0.01)  # polling, with a deadline
+
+
+async def test_a_cross_origin_handshake_is_refused_with_a_code(gateway_url: str) -> None:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(
+            gateway_url,
+            subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+            additional_headers={"Origin": "http://evil.test"},
+        ):
+            pass
+    response = refused.value.response
+    assert response.status_code == 403
+    assert json.loads(response.body)["errors"][0]["extensions"]["code"] == "FORBIDDEN_ORIGIN"
+
+
+async def test_an_allowed_origin_subscribes(gateway_url: str) -> None:
+    async with connected(gateway_url, Origin="http://app.test") as socket:
+        await subscribe(socket, "subscription { workstreamEventChanges { id } }")
+
+
+async def test_a_subscription_over_the_limits_is_refused_with_its_code(gateway_url: str) -> None:
+    async with connected(gateway_url) as socket:
+        query = "subscription { workstreamEventChanges { " + "a: id " * 40 + "} }"
+        await subscribe(socket, query)
+        message = await next_message(socket)
+        assert message["type"] == "error"
+        assert message["payload"][0]["extensions"]["code"] == "MAX_ALIASES_EXCEEDED"
+
+
+async def test_a_subscription_over_http_is_refused_with_a_code(simulator: Starlette) -> None:
+    from tests.conftest import running_gateway
+
+    async with running_gateway(simulator) as http:
+        response = await http.post("/graphql", json={"query": CHANGES})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_NEEDS_WEBSOCKET"
