@@ -35,7 +35,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -98,6 +98,11 @@ class _Subscriber:
         self._pending[change.id] = change
         self._ready.set()
 
+    @property
+    def pending(self) -> int:
+        """Changes waiting to be taken."""
+        return len(self._pending)
+
     def end(self, error: GatewayError) -> None:
         self.ended = error
         self._ready.set()
@@ -129,6 +134,7 @@ class ChangeFeed:
         max_backoff: float = 30.0,
         wall_clock: Callable[[], datetime] = _utc_now,
         clock: Callable[[], float] = time.monotonic,
+        poller: bool = True,
     ) -> None:
         self._upstream = upstream
         self._fetcher = fetcher
@@ -148,6 +154,7 @@ class ChangeFeed:
         self._next_scan = -math.inf
         self._poke = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._poller = poller  # False: whoever made the feed calls `poll` (tests)
         self.failures = 0
 
     @property
@@ -157,25 +164,25 @@ class ChangeFeed:
     @asynccontextmanager
     async def changes(
         self, *, since: datetime | None, only: str | None = None
-    ) -> AsyncIterator[AsyncIterator[Change]]:
+    ) -> AsyncIterator[_Subscriber]:
         """A subscriber's changes until the block ends (the first one starts the poller)."""
         subscriber = _Subscriber(self._max_pending, only, self._metrics)
         if since is not None:
             for change in await self._replay(since):
-                subscriber.replayed[change.id] = change.at
                 subscriber.offer(change)
-            subscriber.replayed = {k: v for k, v in subscriber.replayed.items() if v is not None}
+                subscriber.replayed[change.id] = change.at
         self._subscribers.add(subscriber)
-        if self._task is None:
+        if self._task is None and self._poller:
             self._task = asyncio.create_task(self._run(), name="pieces-gateway change feed")
         try:
-            yield aiter(subscriber)
+            yield subscriber
         finally:
             self._subscribers.discard(subscriber)
-            if not self._subscribers and self._task is not None:
-                task, self._task = self._task, None
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+            if not self._subscribers:
+                if self._task is not None:
+                    task, self._task = self._task, None
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
                 self._watermark = None  # a later start scans afresh
 
     def poke(self) -> None:
@@ -184,21 +191,28 @@ class ChangeFeed:
 
     async def _run(self) -> None:
         while True:
-            wait = self.interval
             try:
                 await self.poll()
             except UpstreamFailure as exc:
                 self.failures += 1
-                wait = min(self.interval * 2**self.failures, self._max_backoff)
-                logger.warning("change feed poll failed (%s); next in %.1f s", exc.code, wait)
+                logger.warning(
+                    "change feed poll failed (%s); next in %.1f s", exc.code, self.next_wait
+                )
             else:
                 self.failures = 0
             self._poke.clear()
             try:
-                async with asyncio.timeout(wait):
+                async with asyncio.timeout(self.next_wait):
                     await self._poke.wait()
             except TimeoutError:
                 pass
+
+    @property
+    def next_wait(self) -> float:
+        """Seconds until the next poll: the interval, doubled per failed poll up to a bound."""
+        if not self.failures:
+            return self.interval
+        return min(self.interval * 2**self.failures, self._max_backoff)
 
     async def poll(self) -> None:
         """One round: what changed since the watermark, offered to every subscriber."""
@@ -297,7 +311,7 @@ class Feeds:
     @asynccontextmanager
     async def changes(
         self, *, since: str | None, transferables: bool | None, only: str | None = None
-    ) -> AsyncIterator[AsyncIterator[Change]]:
+    ) -> AsyncIterator[AsyncIterable[Change]]:
         """schema._subscription.ChangeSource: `since` is an instant as the upstream writes it."""
         if self._active >= self._max:
             raise TooManySubscriptions(

@@ -8,7 +8,7 @@ like and how a subscriber's stream is made of them.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -45,7 +45,7 @@ class Change:
 class ChangeSource(Protocol):
     def changes(
         self, *, since: str | None, transferables: bool | None, only: str | None = None
-    ) -> AbstractAsyncContextManager[AsyncIterator[Change]]:
+    ) -> AbstractAsyncContextManager[AsyncIterable[Change]]:
         """A subscriber's changes (after `since` first, then as they happen), until it leaves."""
         ...
 

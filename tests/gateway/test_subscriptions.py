@@ -156,3 +156,44 @@ async def test_a_subscription_over_http_is_refused_with_a_code(simulator: Starle
         response = await http.post("/graphql", json={"query": CHANGES})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_NEEDS_WEBSOCKET"
+
+
+async def test_a_write_through_the_gateway_is_seen_at_once(simulator: Starlette) -> None:
+    settings = Settings(upstream=UPSTREAM, live_interval=3600)  # no poll but the first
+    app = create_app(settings, transport=httpx.ASGITransport(simulator))
+    event = next(iter(store(simulator).events.values()))
+    with serve(app) as http_url:
+        ws_url = http_url.replace("http://", "ws://") + "/graphql"
+        async with connected(ws_url) as socket:
+            await subscribe(socket, CHANGES)
+            await _until_polled(ws_url)
+            mutation = """mutation($id: ID!) {
+              workstreamEventScoresIncrement(workstreamEvent: $id, seededScoreIncrement: {})
+              { workstreamEventId } }"""
+            async with httpx.AsyncClient(base_url=http_url, headers={"host": "localhost"}) as http:
+                answer = await http.post(
+                    "/graphql", json={"query": mutation, "variables": {"id": event["id"]}}
+                )
+            assert "errors" not in answer.json(), answer.text
+            change = (await next_message(socket))["payload"]["data"]["workstreamEventChanges"]
+            assert (change["kind"], change["id"]) == ("UPDATED", event["id"])
+
+
+async def test_the_event_subscription_starts_with_the_event_and_ends_with_its_deletion(
+    gateway_url: str, simulator: Starlette
+) -> None:
+    event = next(iter(store(simulator).events.values()))
+    query = "subscription($id: ID!) { workstreamEvent(id: $id) { id readable } }"
+    async with connected(gateway_url) as socket:
+        await subscribe(socket, query, {"id": event["id"]})
+        first = await next_message(socket)
+        assert first["payload"]["data"]["workstreamEvent"]["id"] == event["id"]
+        await _until_polled(gateway_url)
+        store(simulator).update({**event, "readable": "now this"})
+        second = await next_message(socket)
+        assert second["payload"]["data"]["workstreamEvent"]["readable"] == "now this"
+        store(simulator).delete(event["id"])
+        last = await next_message(socket)
+        assert last["type"] == "next"
+        assert [e["extensions"]["code"] for e in last["payload"]["errors"]] == ["NOT_FOUND"]
+        assert (await next_message(socket)) == {"id": "1", "type": "complete"}

@@ -1,0 +1,406 @@
+"""The change feed (gateway/_feed.py), polled by hand against the simulator.
+
+Each test drives `ChangeFeed.poll()` itself (the poller is off), with the
+simulator's store changed directly, as another Pieces app would; the upstream
+calls are counted by a Recorder in front of the simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncIterable
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gateway._client import UpstreamClient
+from gateway._feed import ChangeFeed, Feeds, SubscriberTooSlow, TooManySubscriptions
+from gateway._loaders import SnapshotFetcher
+from gateway._metrics import Metrics
+from gateway._resilience import Breaker, Resilience
+from gateway._tracing import Tracing
+from gateway._transport import Endpoint, Transport
+from schema._subscription import Change, ChangeKind
+from tests.conftest import UPSTREAM
+from tests.recording import Recorder
+
+
+class Clock:
+    """The simulator's and the feed's wall clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, seconds: float = 1.0) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    def monotonic(self) -> float:
+        return (self.now - datetime(2026, 1, 1, tzinfo=UTC)).total_seconds()
+
+
+@pytest.fixture
+def clock(simulator: Starlette) -> Clock:
+    clock = Clock()
+    simulator.state.store._clock = clock  # the simulator stamps writes with it
+    return clock
+
+
+def make_feed(recorder: Recorder, clock: Clock, **options: Any) -> ChangeFeed:
+    metrics = Metrics()
+    transport = Transport(
+        httpx.ASGITransport(recorder),
+        Endpoint(UPSTREAM),
+        timeout=httpx.Timeout(5.0),
+        max_response_bytes=32 * 1024 * 1024,
+        metrics=metrics,
+        tracing=Tracing(),
+    )
+    resilience = Resilience(
+        transport, Breaker(threshold=100, cooldown=1.0), retries=0, deadline=5.0
+    )
+    fetcher = SnapshotFetcher(metrics, batch_size=2, concurrency=4)
+    return ChangeFeed(
+        UpstreamClient(resilience),
+        fetcher,
+        metrics,
+        wall_clock=clock,
+        clock=clock.monotonic,
+        poller=False,
+        **options,
+    )
+
+
+def store(simulator: Starlette) -> Any:
+    return simulator.state.store
+
+
+async def take(stream: AsyncIterable[Change], n: int) -> list[Change]:
+    """The next `n` changes (the queue has them already: no waiting on the clock)."""
+    taken = []
+    async with asyncio.timeout(5):
+        async for change in stream:
+            taken.append(change)
+            if len(taken) == n:
+                break
+    return taken
+
+
+def ready(stream: Any) -> int:
+    """How many changes wait in the subscriber's queue."""
+    return int(stream.pending)
+
+
+async def test_created_updated_deleted_in_one_round_each(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    async with feed.changes(since=None) as stream:
+        await feed.poll()  # the start: everything that exists is known
+        some = next(iter(store(simulator).events.values()))
+        clock.tick()
+        store(simulator).update({**copy.deepcopy(some), "readable": "new text"})
+        created = store(simulator).create({"application": some["application"], "trigger": {}})
+        await feed.poll()
+        changes = await take(stream, 2)
+        assert {(c.kind, c.id) for c in changes} == {
+            (ChangeKind.UPDATED, some["id"]),
+            (ChangeKind.CREATED, created["id"]),
+        }
+        updated = next(c for c in changes if c.kind is ChangeKind.UPDATED)
+        assert updated.event is not None and updated.event["readable"] == "new text"
+        assert updated.at == updated.event["updated"]["value"]
+        store(simulator).delete(created["id"])
+        clock.tick(11)  # past the deletion scan
+        await feed.poll()
+        (deleted,) = await take(stream, 1)
+        assert (deleted.kind, deleted.id, deleted.event) == (
+            ChangeKind.DELETED,
+            created["id"],
+            None,
+        )
+
+
+async def test_a_change_is_delivered_once_though_polls_overlap(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        some = next(iter(store(simulator).events.values()))
+        clock.tick(0.5)
+        store(simulator).update({**copy.deepcopy(some), "readable": "once"})
+        for _ in range(3):  # each asks from two seconds before the watermark
+            await feed.poll()
+        assert ready(stream) == 1
+        (change,) = await take(stream, 1)
+        assert change.id == some["id"]
+        await feed.poll()
+        assert ready(stream) == 0
+
+
+async def test_a_write_stamped_before_the_watermark_but_seen_late_is_not_lost(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    first, second = list(store(simulator).events.values())[:2]
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        clock.tick(1.0)
+        late_stamp = clock.now
+        clock.tick(0.5)
+        store(simulator).update({**copy.deepcopy(first), "readable": "committed first"})
+        await feed.poll()  # the watermark moves to the first write
+        # A write Pieces OS stamped before that, committed only now.
+        store(simulator)._clock = lambda: late_stamp
+        store(simulator).update({**copy.deepcopy(second), "readable": "stamped earlier"})
+        await feed.poll()
+        ids = [c.id for c in await take(stream, 2)]
+        assert ids == [first["id"], second["id"]]
+
+
+async def test_an_outage_loses_nothing(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    some = next(iter(store(simulator).events.values()))
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        simulator.state.faults.status = 503
+        clock.tick()
+        store(simulator).update({**copy.deepcopy(some), "readable": "during the outage"})
+        for _ in range(3):
+            with pytest.raises(Exception):  # noqa: B017 - an UpstreamFailure, any kind
+                await feed.poll()
+        simulator.state.faults.clear()
+        await feed.poll()
+        (change,) = await take(stream, 1)
+        assert change.event is not None and change.event["readable"] == "during the outage"
+
+
+async def test_one_round_costs_the_same_for_one_or_a_hundred_subscribers(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    events = list(store(simulator).events.values())
+    calls = []
+    for subscribers in (1, 100):
+        async with AsyncExitStack() as stack:
+            streams = [
+                await stack.enter_async_context(feed.changes(since=None))
+                for _ in range(subscribers)
+            ]
+            await feed.poll()
+            clock.tick()
+            for event in events[:3]:
+                store(simulator).update({**copy.deepcopy(event), "readable": f"x{subscribers}"})
+            upstream.clear()
+            await feed.poll()
+            calls.append([(r.method, r.path) for r in upstream.requests])
+            assert all(ready(stream) == 3 for stream in streams)
+    # One identifiers call, and the three changed events in batches of two.
+    assert calls[0] == calls[1]
+    assert [path for _, path in calls[0]] == [
+        "/workstream_events/identifiers",
+        "/workstream_events/batch/fetch",
+        "/workstream_events/batch/fetch",
+    ]
+
+
+async def test_changes_to_one_event_coalesce_and_a_slow_subscriber_is_ended(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock, max_pending=2)
+    events = list(store(simulator).events.values())
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        for text in ("one", "two"):
+            clock.tick()
+            store(simulator).update({**copy.deepcopy(events[0]), "readable": text})
+            await feed.poll()
+        assert ready(stream) == 1  # the second change replaced the first
+        clock.tick()
+        for event in events[1:3]:
+            store(simulator).update({**copy.deepcopy(event), "readable": "more"})
+        await feed.poll()
+        with pytest.raises(SubscriberTooSlow):
+            await take(stream, 10)
+
+
+async def test_since_replays_first_and_never_twice(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    events = list(store(simulator).events.values())
+    since = clock.now
+    clock.tick()
+    store(simulator).update({**copy.deepcopy(events[0]), "readable": "before joining"})
+    async with feed.changes(since=since) as stream:
+        await feed.poll()  # the overlap sees the same write again
+        clock.tick()
+        store(simulator).update({**copy.deepcopy(events[1]), "readable": "after joining"})
+        await feed.poll()
+        changes = await take(stream, 2)
+        assert [(c.kind, c.id) for c in changes] == [
+            (ChangeKind.UPDATED, events[0]["id"]),
+            (ChangeKind.UPDATED, events[1]["id"]),
+        ]
+        assert ready(stream) == 0
+
+
+async def test_the_poller_runs_only_while_someone_listens(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock, interval=0.01)
+    feed._poller = True
+    async with feed.changes(since=None):
+        async with asyncio.timeout(5):
+            while not upstream.requests:
+                await asyncio.sleep(0.01)  # polling, with a deadline
+    assert feed._task is None  # cancelled, and awaited, with the last subscriber
+
+
+async def test_the_process_limit_refuses_one_subscription_too_many(
+    upstream: Recorder, clock: Clock
+) -> None:
+    feeds = Feeds(lambda _: make_feed(upstream, clock), Metrics(), max_subscriptions=1)
+    async with feeds.changes(since=None, transferables=None):
+        with pytest.raises(TooManySubscriptions):
+            async with feeds.changes(since=None, transferables=None):
+                pass
+    async with feeds.changes(since=None, transferables=None):
+        pass  # the slot is free again
+
+
+async def test_a_later_change_to_a_waiting_event_is_delivered_in_its_own_turn(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    first, second = list(store(simulator).events.values())[:2]
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        for event, text in ((first, "a"), (second, "b"), (first, "c")):
+            clock.tick()
+            store(simulator).update({**copy.deepcopy(event), "readable": text})
+            await feed.poll()
+        changes = await take(stream, 2)
+        assert [(c.id, c.event["readable"]) for c in changes if c.event] == [
+            (second["id"], "b"),
+            (first["id"], "c"),
+        ]
+
+
+async def test_a_change_replayed_to_a_newcomer_is_not_delivered_to_it_again(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    some = next(iter(store(simulator).events.values()))
+    async with feed.changes(since=None) as old:
+        await feed.poll()
+        before = clock.now
+        clock.tick()
+        store(simulator).update({**copy.deepcopy(some), "readable": "new"})
+        async with feed.changes(since=before) as newcomer:  # replays it, not yet polled
+            (replayed,) = await take(newcomer, 1)
+            assert replayed.id == some["id"]
+            await feed.poll()  # and the feed now delivers it to everyone else
+            assert (ready(old), ready(newcomer)) == (1, 0)
+
+
+async def test_what_changed_before_anyone_listened_is_not_delivered(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    some = next(iter(store(simulator).events.values()))
+    store(simulator).update({**copy.deepcopy(some), "readable": "earlier"})
+    clock.tick(1)  # within the overlap of the first poll
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        await feed.poll()
+        assert ready(stream) == 0
+
+
+async def test_the_watermark_follows_the_changes_and_old_ones_are_forgotten(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    events = list(store(simulator).events.values())
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        for event in events[:5]:
+            clock.tick(10)
+            store(simulator).update({**copy.deepcopy(event), "readable": "later"})
+            upstream.clear()
+            await feed.poll()
+        # The last round asked from the change before it, less the overlap.
+        asked = upstream.requests[0].query["updated_from"]
+        floor = clock.now - timedelta(seconds=12)
+        assert asked == floor.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+        assert len(feed._delivered) == 1  # only what the next poll could see again
+        assert ready(stream) == 5
+
+
+async def test_an_event_gone_between_the_two_calls_is_deleted_once(
+    simulator: Starlette, clock: Clock
+) -> None:
+    events = list(store(simulator).events.values())
+    known, unseen = events[0], None
+
+    async def racing(scope: Any, receive: Any, send: Any) -> None:
+        # Pieces OS deletes the events just after listing them as changed.
+        await simulator(scope, receive, send)
+        listing = scope["type"] == "http" and scope["path"].endswith("/identifiers")
+        if listing and scope["query_string"] and unseen is not None:
+            store(simulator).events.pop(known["id"], None)
+            store(simulator).events.pop(unseen["id"], None)
+
+    recorder = Recorder(racing)
+    feed = make_feed(recorder, clock)
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        clock.tick()
+        store(simulator).update({**copy.deepcopy(known), "readable": "then gone"})
+        unseen = store(simulator).create({"application": known["application"], "trigger": {}})
+        clock.tick(11)  # the deletion scan is due in the same round
+        await feed.poll()
+        (deleted,) = await take(stream, 1)
+        assert (deleted.kind, deleted.id) == (ChangeKind.DELETED, known["id"])
+        assert ready(stream) == 0  # not again from the scan; nothing for the unseen one
+
+
+async def test_a_poke_polls_now_and_failures_back_off(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock, interval=3600, max_backoff=4 * 3600)
+    feed._poller = True
+
+    async def until(condition: Any) -> None:
+        async with asyncio.timeout(5):
+            while not condition():
+                await asyncio.sleep(0.01)  # polling, with a deadline
+
+    some = next(iter(store(simulator).events.values()))
+    async with feed.changes(since=None) as stream:
+        await until(lambda: len(upstream.requests) >= 2)  # the start: all ids, then changes
+        clock.tick()
+        store(simulator).update({**copy.deepcopy(some), "readable": "poked"})
+        feed.poke()  # an hour early
+        (change,) = await take(stream, 1)
+        assert change.id == some["id"]
+        assert feed.next_wait == 3600
+        simulator.state.faults.status = 503
+        for failures in (1, 2, 3):
+            feed.poke()
+            await until(lambda f=failures: feed.failures == f)  # type: ignore[misc]
+        assert feed.next_wait == 4 * 3600  # 2^3 hours, bounded at four
+        simulator.state.faults.clear()
+        feed.poke()
+        await until(lambda: feed.failures == 0)
+        assert feed.next_wait == 3600
