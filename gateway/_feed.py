@@ -212,7 +212,7 @@ class ChangeFeed:
         """Seconds until the next poll: the interval, doubled per failed poll up to a bound."""
         if not self.failures:
             return self.interval
-        return min(self.interval * 2**self.failures, self._max_backoff)
+        return float(min(self.interval * 2**self.failures, self._max_backoff))
 
     async def poll(self) -> None:
         """One round: what changed since the watermark, offered to every subscriber."""
