@@ -190,10 +190,10 @@ def create_app(
         max_ids=settings.max_ids,
         hide_suggestions=not options.suggestions,
         after_write=feeds.poke,
+        changes=feeds,
     )
     live = LiveEndpoint(
         operations,
-        feeds,
         allowed_origins=settings.cors_origins,
         init_timeout=settings.connection_init_timeout,
         max_per_connection=settings.max_subscriptions_per_connection,
@@ -204,6 +204,7 @@ def create_app(
         operations,
         max_body_bytes=settings.max_body_bytes,
         body_timeout=settings.body_timeout,
+        heartbeat=settings.keep_alive,
         forward_headers=settings.forward_headers,
         max_batch_operations=options.max_batch_operations,
         graphiql=graphiql,

@@ -9,10 +9,10 @@ connection); this module gives it the gateway's side:
   as by a non-browser client, is allowed), else 403 FORBIDDEN_ORIGIN in coded
   JSON before the upgrade, so that a web page the user opens cannot subscribe
   to a local gateway; and the subprotocol must be graphql-transport-ws;
-* each operation: the same prepared documents and limits as over HTTP
-  (`schema.Documents`); a subscription runs on `schema.subscribe` with its own
-  context, fed by the process's change feeds (`gateway._feed.Feeds`); a query
-  or mutation runs as over HTTP (`gateway._operations`);
+* each operation: `gateway._operations`, with the same prepared documents and
+  limits as over HTTP; a subscription on `Operations.subscribe` (fed by the
+  process's change feeds, `gateway._feed`), a query or mutation on
+  `Operations.run`;
 * keep-alive: a `ping` every `keep_alive` seconds, so that proxies keep the
   socket open and a dead peer is noticed.
 """
@@ -38,10 +38,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UNSET
 
-from gateway._feed import Feeds
 from gateway._operations import Caller, OperationRequest, Operations
 from gateway._refusals import Refusal
-from schema import Context, subscribe
 
 __all__ = ["LiveEndpoint"]
 
@@ -65,7 +63,6 @@ class LiveEndpoint:
     def __init__(
         self,
         operations: Operations,
-        feeds: Feeds,
         *,
         allowed_origins: Collection[str],
         init_timeout: float,
@@ -73,7 +70,6 @@ class LiveEndpoint:
         keep_alive: float,
     ) -> None:
         self._operations = operations
-        self._feeds = feeds
         self._origins = frozenset(allowed_origins)
         self._init_timeout = timedelta(seconds=init_timeout)
         self._max_per_connection = max_per_connection
@@ -98,7 +94,7 @@ class LiveEndpoint:
             websocket=ASGIWebSocketAdapter(self._view, websocket, websocket),  # type: ignore[arg-type]
             context=caller,
             root_value=None,
-            schema=_Streams(self._operations, self._feeds),  # type: ignore[arg-type]
+            schema=_Streams(self._operations),  # type: ignore[arg-type]
             connection_init_wait_timeout=self._init_timeout,
             max_subscriptions_per_connection=self._max_per_connection,
         )
@@ -132,9 +128,8 @@ async def _deny(websocket: WebSocket, refusal: Refusal) -> None:
 class _Streams:
     """What Strawberry's handler calls `schema.stream`: one operation's results."""
 
-    def __init__(self, operations: Operations, feeds: Feeds) -> None:
+    def __init__(self, operations: Operations) -> None:
         self._operations = operations
-        self._feeds = feeds
 
     async def stream(
         self,
@@ -145,22 +140,14 @@ class _Streams:
         operation_name: str | None = None,
     ) -> AsyncIterator[ExecutionResult]:
         assert context_value is not None
-        return self._results(query, variable_values, context_value, operation_name)
+        request = OperationRequest(query, variable_values, operation_name, None)
+        return self._results(request, context_value)
 
     async def _results(
-        self,
-        query: str,
-        variable_values: dict[str, Any] | None,
-        caller: Caller,
-        operation_name: str | None,
+        self, request: OperationRequest, caller: Caller
     ) -> AsyncIterator[ExecutionResult]:
         ops = self._operations
-        prepared = ops.documents.prepare(query, operation_name)
-        if isinstance(prepared, list):
-            yield PreExecutionError(data=None, errors=prepared)
-            return
-        if prepared.kind is not OperationType.SUBSCRIPTION:
-            request = OperationRequest(query, variable_values, operation_name, None)
+        if ops.kind(request) in (OperationType.QUERY, OperationType.MUTATION):
             try:
                 outcome = await ops.run(request, caller)
             except Refusal as refusal:
@@ -169,26 +156,9 @@ class _Streams:
                 return
             yield ExecutionResult(outcome.result.data, outcome.result.errors)
             return
-        upstream = ops.upstream.scoped(caller.headers)
-        context = Context(
-            upstream=upstream,
-            snapshots=ops.snapshots.loader(upstream),
-            max_page_size=ops.max_page_size,
-            max_ids=ops.max_ids,
-            request_id=caller.request_id,
-            operation_name=prepared.name,
-            changes=self._feeds,
-        )
-        label = ops.metrics.operation_label(prepared.name)
-        logger.info("subscription %s started", label, extra={"operation": label})
-        try:
-            async for result in subscribe(
-                ops.schema,
-                prepared,
-                context,
-                variable_values,
-                hide_suggestions=ops.hide_suggestions,
-            ):
-                yield ExecutionResult(result.data, result.errors, result.extensions)
-        finally:
-            logger.info("subscription %s ended", label, extra={"operation": label})
+        results = await ops.subscribe(request, caller)
+        if isinstance(results, list):
+            yield PreExecutionError(data=None, errors=results)
+            return
+        async for result in results:
+            yield ExecutionResult(result.data, result.errors, result.extensions)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -26,7 +26,7 @@ from gateway._metrics import Metrics
 from gateway._persisted import PersistedQueries, cache_control
 from gateway._refusals import Refusal
 from gateway._tracing import Tracing
-from schema import Context, Documents, run
+from schema import Context, Documents, Prepared, run, subscribe
 
 __all__ = ["Caller", "OperationRequest", "Operations", "Outcome"]
 
@@ -80,6 +80,63 @@ class Operations:
     hide_suggestions: bool
     # Called after a mutation ran: the change feed polls at once (gateway._feed).
     after_write: Callable[[], None] = lambda: None
+    # Where subscriptions get their changes (gateway._feed.Feeds).
+    changes: Any = None
+
+    def kind(self, request: OperationRequest) -> OperationType | None:
+        """The kind of operation `request` names; None if it names none (`run` says why)."""
+        query = self.persisted.resolve(request.query, request.extensions)
+        if not isinstance(query, str):
+            return None
+        prepared = self.documents.prepare(query, request.operation_name)
+        return None if isinstance(prepared, list) else prepared.kind
+
+    async def subscribe(
+        self, request: OperationRequest, caller: Caller
+    ) -> list[GraphQLError] | AsyncIterator[ExecutionResult]:
+        """A subscription's results, or the errors that refuse it before it starts.
+
+        No deadline: a subscription lasts as long as its subscriber. One log
+        line when it starts and one when it ends.
+        """
+        query = self.persisted.resolve(request.query, request.extensions)
+        if isinstance(query, ExecutionResult):
+            return list(query.errors or ())
+        if query is None:
+            return [GraphQLError("No GraphQL query found.", extensions={"code": "BAD_REQUEST"})]
+        prepared = self.documents.prepare(query, request.operation_name)
+        if isinstance(prepared, list):
+            return prepared
+        if prepared.kind is not OperationType.SUBSCRIPTION:
+            message = "This is not a subscription."
+            return [GraphQLError(message, extensions={"code": "BAD_REQUEST"})]
+        upstream = self.upstream.scoped(caller.headers)
+        context = Context(
+            upstream=upstream,
+            snapshots=self.snapshots.loader(upstream),
+            max_page_size=self.max_page_size,
+            max_ids=self.max_ids,
+            request_id=caller.request_id,
+            operation_name=prepared.name,
+            changes=self.changes,
+        )
+        return self._subscription(prepared, context, request.variables)
+
+    async def _subscription(
+        self, prepared: Prepared, context: Context, variables: dict[str, Any] | None
+    ) -> AsyncIterator[ExecutionResult]:
+        label = self.metrics.operation_label(prepared.name)
+        extra = {"operation": label, "request_id": context.request_id}
+        operations_log.info("subscription %s started", label, extra=extra)
+        started = time.perf_counter()
+        try:
+            async for result in subscribe(
+                self.schema, prepared, context, variables, hide_suggestions=self.hide_suggestions
+            ):
+                yield result
+        finally:
+            seconds = time.perf_counter() - started
+            operations_log.info("subscription %s ended after %.1f s", label, seconds, extra=extra)
 
     async def run(self, request: OperationRequest, caller: Caller) -> Outcome:
         started = time.perf_counter()
@@ -108,7 +165,10 @@ class Operations:
             refused = Outcome(ExecutionResult(None, prepared), executed=False)
             return _Ran(refused, request.operation_name, 0)
         if prepared.kind is OperationType.SUBSCRIPTION:
-            message = "Subscriptions are served over WebSocket (graphql-transport-ws) at this path."
+            message = (
+                "Subscriptions are served over WebSocket (graphql-transport-ws) at this path,"
+                ' or over HTTP to an Accept of multipart/mixed;subscriptionSpec="1.0".'
+            )
             raise Refusal(400, message, code="SUBSCRIPTION_NEEDS_WEBSOCKET")
         if prepared.kind is not OperationType.QUERY and not caller.mutations_allowed:
             raise Refusal(405, "Mutations are only accepted over POST.", headers={"Allow": "POST"})

@@ -164,7 +164,10 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Seconds a WebSocket has to send connection_init."
     )
     keep_alive: float = Field(
-        15.0, gt=0, description="Seconds between two pings on an idle WebSocket."
+        15.0,
+        gt=0,
+        description="Seconds between two pings on a WebSocket (heartbeats on a multipart "
+        "subscription).",
     )
 
     allowed_hosts: CommaList = Field(

@@ -12,7 +12,9 @@ Only HTTP concerns, each once per request:
   request error (a document that does not parse or validate, variables that
   do not coerce); `application/json` clients get a 200 for every GraphQL
   response, as the spec asks of them;
-* every refusal as coded JSON (`gateway._refusals`).
+* every refusal as coded JSON (`gateway._refusals`);
+* a subscription, to a client whose Accept takes Apollo's multipart
+  subscriptions, as a multipart stream (`gateway._multipart`).
 
 What each operation does is `gateway._operations`. Strawberry's HTTP view is
 not used: it negotiates the media type by substring, parses batch entries
@@ -27,12 +29,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from graphql import OperationType
 from starlette.types import Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
 
 from gateway._graphiql import LocalGraphiQL
 from gateway._media_types import GRAPHQL_RESPONSE_JSON, JSON, negotiate
 from gateway._middleware import too_large
+from gateway._multipart import stream, wants_multipart
 from gateway._operations import Caller, OperationRequest, Operations, Outcome
 from gateway._refusals import Refusal
 
@@ -65,6 +69,7 @@ class GraphQLView:
         *,
         max_body_bytes: int,
         body_timeout: float = 30.0,
+        heartbeat: float = 5.0,
         forward_headers: tuple[str, ...] = (),
         max_batch_operations: int | None = None,
         graphiql: LocalGraphiQL | None = None,
@@ -73,6 +78,7 @@ class GraphQLView:
         self._operations = operations
         self._max_body = max_body_bytes
         self._body_timeout = body_timeout
+        self._heartbeat = heartbeat
         self._forward = frozenset(h.lower() for h in forward_headers) - _HOP_BY_HOP
         self._max_batch = max_batch_operations
         self._graphiql = graphiql
@@ -119,6 +125,15 @@ class GraphQLView:
         if isinstance(parameters, list):
             body = await self._batch(parameters, caller)
             status = 200
+        elif wants_multipart(headers.get("accept")) and self._streams(
+            request := _operation(parameters)
+        ):
+            results = await self._operations.subscribe(request, caller)
+            if isinstance(results, list):  # refused before it started: a JSON answer
+                body, status = {"errors": [e.formatted for e in results]}, 200
+            else:
+                await stream(results, receive, send, heartbeat=self._heartbeat)
+                return
         else:
             outcome = await self._operations.run(_operation(parameters), caller)
             body, status = _response(outcome, media_type)
@@ -136,6 +151,9 @@ class GraphQLView:
         requests = [_operation(entry) for entry in entries]
         outcomes = await asyncio.gather(*(self._operations.run(r, caller) for r in requests))
         return [_response(outcome, JSON)[0] for outcome in outcomes]
+
+    def _streams(self, request: OperationRequest) -> bool:
+        return self._operations.kind(request) is OperationType.SUBSCRIPTION
 
     def _forwarded(self, scope: Scope, headers: dict[str, str]) -> dict[str, str]:
         forwarded = {name: value for name, value in headers.items() if name in self._forward}

@@ -197,3 +197,91 @@ async def test_the_event_subscription_starts_with_the_event_and_ends_with_its_de
         assert last["type"] == "next"
         assert [e["extensions"]["code"] for e in last["payload"]["errors"]] == ["NOT_FOUND"]
         assert (await next_message(socket)) == {"id": "1", "type": "complete"}
+
+
+MULTIPART = 'multipart/mixed;subscriptionSpec="1.0", application/json'
+
+
+def parts(body: bytes) -> list[Any]:
+    """The JSON of each part of a multipart/mixed body with the boundary `graphql`."""
+    chunks = body.split(b"\r\n--graphql")
+    found = []
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break
+        _, _, payload = chunk.partition(b"\r\n\r\n")
+        found.append(json.loads(payload))
+    return found
+
+
+async def test_a_subscription_over_http_multipart_streams_changes(
+    gateway_url: str, simulator: Starlette
+) -> None:
+    http_url = gateway_url.replace("ws://", "http://").removesuffix("/graphql")
+    event = next(iter(store(simulator).events.values()))
+    query = "subscription($id: ID!) { workstreamEvent(id: $id) { id readable } }"
+    received = b""
+    async with (
+        httpx.AsyncClient(base_url=http_url, headers={"host": "localhost"}) as http,
+        http.stream(
+            "POST",
+            "/graphql",
+            json={"query": query, "variables": {"id": event["id"]}},
+            headers={"accept": MULTIPART},
+        ) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"] == (
+            'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+        )
+        chunks = response.aiter_bytes()
+        async with asyncio.timeout(HANG):
+            while b'"readable"' not in received:
+                received += await anext(chunks)
+            await _until_polled(gateway_url)
+            store(simulator).update({**event, "readable": "over multipart"})
+            while b"over multipart" not in received:
+                received += await anext(chunks)
+            store(simulator).delete(event["id"])
+            async for chunk in chunks:
+                received += chunk
+    payloads = [p["payload"] for p in parts(received) if p]  # {} is a heartbeat
+    assert payloads[0]["data"]["workstreamEvent"]["id"] == event["id"]
+    assert payloads[1]["data"]["workstreamEvent"]["readable"] == "over multipart"
+    assert payloads[2]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert received.endswith(b"\r\n--graphql--\r\n")
+
+
+async def test_a_multipart_subscription_refused_by_the_limits_is_a_json_answer(
+    simulator: Starlette,
+) -> None:
+    from tests.conftest import running_gateway
+
+    query = "subscription { workstreamEventChanges { " + "a: id " * 40 + "} }"
+    async with running_gateway(simulator) as http:
+        response = await http.post("/graphql", json={"query": query}, headers={"accept": MULTIPART})
+    assert response.json()["errors"][0]["extensions"]["code"] == "MAX_ALIASES_EXCEEDED"
+
+
+async def test_an_idle_stream_has_heartbeats_and_ends_when_the_client_leaves(
+    simulator: Starlette,
+) -> None:
+    settings = Settings(upstream=UPSTREAM, keep_alive=0.05, live_interval=3600)
+    app = create_app(settings, transport=httpx.ASGITransport(simulator))
+    with serve(app) as http_url:
+        async with httpx.AsyncClient(base_url=http_url, headers={"host": "localhost"}) as http:
+            body = {"query": "subscription { workstreamEventChanges { id } }"}
+            async with http.stream(
+                "POST", "/graphql", json=body, headers={"accept": MULTIPART}
+            ) as response:
+                received = b""
+                chunks = response.aiter_bytes()
+                async with asyncio.timeout(HANG):
+                    while received.count(b"\r\n\r\n{}") < 2:  # two heartbeats, nothing else
+                        received += await anext(chunks)
+            # The client has gone: the subscription ends, and with it the feed's poller.
+            async with asyncio.timeout(HANG):
+                while "pieces_gateway_subscriptions 0.0" not in (await http.get("/metrics")).text:
+                    await asyncio.sleep(0.01)  # polling, with a deadline
+        async with connected(http_url.replace("http://", "ws://") + "/graphql") as socket:
+            assert (await asyncio.wait_for(socket.recv(), HANG)) == '{"type":"ping"}'
