@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from gateway._app import create_app
 from gateway._logging import configure_logging
-from gateway._server import protocol
+from gateway._server import GatewayWebSocketProtocol, protocol
 from gateway._settings import Settings
 from schema import print_sdl
 
@@ -103,6 +103,7 @@ def _run(app: Any, settings: Settings, **uvicorn_options: Any) -> None:
         proxy_headers=False,
         timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
         http=protocol(settings.header_timeout),
+        ws=GatewayWebSocketProtocol,
         **uvicorn_options,
     )
 

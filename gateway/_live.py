@@ -35,6 +35,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UNSET
 
@@ -89,7 +90,7 @@ class LiveEndpoint:
         caller = Caller(
             scope["state"]["request_id"], {"x-request-id": scope["state"]["request_id"]}, True
         )
-        handler = BaseGraphQLTransportWSHandler(
+        handler = _Handler(
             view=self._view,  # type: ignore[arg-type]
             websocket=ASGIWebSocketAdapter(self._view, websocket, websocket),  # type: ignore[arg-type]
             context=caller,
@@ -106,7 +107,7 @@ class LiveEndpoint:
             with contextlib.suppress(asyncio.CancelledError):
                 await pings
 
-    async def _ping(self, handler: BaseGraphQLTransportWSHandler[Any, Any]) -> None:
+    async def _ping(self, handler: _Handler) -> None:
         while True:
             await asyncio.sleep(self._keep_alive)
             if handler.connection_acknowledged:
@@ -123,6 +124,24 @@ async def _deny(websocket: WebSocket, refusal: Refusal) -> None:
         await websocket.send_denial_response(refusal.response())
     else:
         await websocket.close(code=1008, reason=refusal.message)
+
+
+class _Handler(BaseGraphQLTransportWSHandler[Caller, None]):
+    """Strawberry's handler, its refusal of one subscription too many coded."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        limit = self.max_subscriptions_per_connection
+        busy = limit is not None and len(self.operations) >= limit
+        if self.connection_acknowledged and busy and message["id"] not in self.operations:
+            error = GraphQLError(
+                f"One connection may carry {limit} operations at once.",
+                extensions={"code": "MAX_SUBSCRIPTIONS_EXCEEDED"},
+            )
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
 
 
 class _Streams:

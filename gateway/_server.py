@@ -13,6 +13,11 @@ uvicorn's httptools protocol, with two changes:
 
 `protocol(header_timeout)` is what `uvicorn.Config(http=...)` takes; a partial
 of a module-level class, so that `--workers` can pickle it.
+
+`GatewayWebSocketProtocol` (`uvicorn.Config(ws=...)`) is uvicorn's websockets
+protocol but for the code it closes open sockets with when the server shuts
+down: 1001 (going away), which clients take as "reconnect elsewhere or
+later", rather than 1012.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ import functools
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol
 
 from gateway._refusals import envelope
 
-__all__ = ["GatewayHttpProtocol", "protocol"]
+__all__ = ["GatewayHttpProtocol", "GatewayWebSocketProtocol", "protocol"]
 
 
 def _response(status: bytes, message: str, code: str) -> bytes:
@@ -97,3 +103,10 @@ class GatewayHttpProtocol(HttpToolsProtocol):
 def protocol(header_timeout: float) -> Any:
     """The protocol class for `uvicorn.Config(http=...)`, with its header deadline."""
     return functools.partial(GatewayHttpProtocol, header_timeout=header_timeout)
+
+
+class GatewayWebSocketProtocol(WebSocketProtocol):
+    def fail_connection(self, code: int = 1006, reason: str = "") -> None:
+        if code == 1012 and self.ws_server.closing:  # uvicorn's shutdown
+            code, reason = 1001, "The gateway is shutting down."
+        super().fail_connection(code, reason)

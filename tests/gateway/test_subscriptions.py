@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -23,7 +27,7 @@ from starlette.applications import Starlette
 from gateway import Settings, create_app
 from gateway.simulator import create_simulator
 from tests.conftest import UPSTREAM
-from tests.serving import serve
+from tests.serving import free_port, serve, stop, wait_until_up
 
 HANG = 10.0  # only a hang reaches it
 CHANGES = """subscription($since: DateTime) {
@@ -285,3 +289,69 @@ async def test_an_idle_stream_has_heartbeats_and_ends_when_the_client_leaves(
                     await asyncio.sleep(0.01)  # polling, with a deadline
         async with connected(http_url.replace("http://", "ws://") + "/graphql") as socket:
             assert (await asyncio.wait_for(socket.recv(), HANG)) == '{"type":"ping"}'
+
+
+async def test_shutdown_closes_every_subscriber_with_going_away() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "demo", "--events", "3", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 30)
+        url = f"ws://127.0.0.1:{port}/graphql"
+        async with AsyncExitStack() as stack:
+            sockets = [await stack.enter_async_context(connected(url)) for _ in range(3)]
+            for n, socket in enumerate(sockets):
+                await subscribe(socket, "subscription { workstreamEventChanges { id } }", id=str(n))
+            await _until_polled(url)
+            process.terminate()  # SIGTERM, as a service manager stops it
+            for socket in sockets:
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await next_message(socket)
+                assert closed.value.rcvd is not None
+                assert closed.value.rcvd.code == 1001
+        # uvicorn re-raises the signal once it has shut down gracefully.
+        assert process.wait(timeout=HANG) == -signal.SIGTERM
+    finally:
+        stop(process)
+
+
+async def test_the_per_connection_limit_refuses_with_a_code(simulator: Starlette) -> None:
+    settings = Settings(upstream=UPSTREAM, max_subscriptions_per_connection=1)
+    app = create_app(settings, transport=httpx.ASGITransport(simulator))
+    with serve(app) as http_url:
+        async with connected(http_url.replace("http://", "ws://") + "/graphql") as socket:
+            await subscribe(socket, "subscription { workstreamEventChanges { id } }", id="a")
+            await subscribe(socket, "subscription { workstreamEventChanges { id } }", id="b")
+            refused = await next_message(socket)
+    assert (refused["id"], refused["type"]) == ("b", "error")
+    assert refused["payload"][0]["extensions"]["code"] == "MAX_SUBSCRIPTIONS_EXCEEDED"
+
+
+async def test_the_process_limit_refuses_with_a_code(simulator: Starlette) -> None:
+    settings = Settings(upstream=UPSTREAM, max_subscriptions=1)
+    app = create_app(settings, transport=httpx.ASGITransport(simulator))
+    with serve(app) as http_url:
+        url = http_url.replace("http://", "ws://") + "/graphql"
+        async with connected(url) as first, connected(url) as second:
+            await subscribe(first, "subscription { workstreamEventChanges { id } }")
+            await _until_polled(url)
+            await subscribe(second, "subscription { workstreamEventChanges { id } }")
+            refused = await next_message(second)
+    errors = refused["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["MAX_SUBSCRIPTIONS_EXCEEDED"]
+
+
+async def test_a_connection_that_never_inits_is_closed(simulator: Starlette) -> None:
+    settings = Settings(upstream=UPSTREAM, connection_init_timeout=0.1)
+    app = create_app(settings, transport=httpx.ASGITransport(simulator))
+    with serve(app) as http_url:
+        async with websockets.connect(
+            http_url.replace("http://", "ws://") + "/graphql",
+            subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+        ) as socket:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await next_message(socket)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
