@@ -27,7 +27,7 @@ import functools
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from gateway._refusals import envelope
 
@@ -105,8 +105,15 @@ def protocol(header_timeout: float) -> Any:
     return functools.partial(GatewayHttpProtocol, header_timeout=header_timeout)
 
 
-class GatewayWebSocketProtocol(WebSocketProtocol):
-    def fail_connection(self, code: int = 1006, reason: str = "") -> None:
-        if code == 1012 and self.ws_server.closing:  # uvicorn's shutdown
-            code, reason = 1001, "The gateway is shutting down."
-        super().fail_connection(code, reason)
+class GatewayWebSocketProtocol(WebSocketsSansIOProtocol):
+    def shutdown(self) -> None:
+        # uvicorn's shutdown, but for its close code: 1001 where it sends 1012.
+        send_close = self.conn.send_close
+
+        def going_away(code: int | None = None, reason: str = "") -> None:
+            if code == 1012:
+                code, reason = 1001, "The gateway is shutting down."
+            send_close(code, reason)
+
+        self.conn.send_close = going_away  # type: ignore[method-assign]
+        super().shutdown()
