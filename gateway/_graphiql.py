@@ -92,7 +92,8 @@ _PAGE = """<!doctype html>
         const root = ReactDOM.createRoot(document.getElementById("graphiql"));
         root.render(
           React.createElement(GraphiQL, {{
-            fetcher: GraphiQL.createFetcher({{ url }}),
+            // Subscriptions over graphql-transport-ws, at the same path.
+            fetcher: GraphiQL.createFetcher({{ url, subscriptionUrl: url.replace(/^http/, "ws") }}),
             defaultQuery: query,
             plugins: [GraphiQLPluginExplorer.explorerPlugin()],
             defaultEditorToolsVisibility: true,

@@ -5,10 +5,11 @@ timeout, ping/pong, subscribe/next/error/complete, subscriptions per
 connection); this module gives it the gateway's side:
 
 * the handshake: the Host allow-list (`gateway._middleware.TrustedHosts`) has
-  run already; here the `Origin` must be one of `--cors-origins` (none sent,
-  as by a non-browser client, is allowed), else 403 FORBIDDEN_ORIGIN in coded
-  JSON before the upgrade, so that a web page the user opens cannot subscribe
-  to a local gateway; and the subprotocol must be graphql-transport-ws;
+  run already; here the `Origin` must be one of `--cors-origins`, or the
+  gateway's own (GraphiQL's page); none sent, as by a non-browser client, is
+  allowed; any other is refused 403 FORBIDDEN_ORIGIN in coded JSON before the
+  upgrade, so that a web page the user opens cannot subscribe to a local
+  gateway; and the subprotocol must be graphql-transport-ws;
 * each operation: `gateway._operations`, with the same prepared documents and
   limits as over HTTP; a subscription on `Operations.subscribe` (fed by the
   process's change feeds, `gateway._feed`), a query or mutation on
@@ -80,7 +81,7 @@ class LiveEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
         origin = websocket.headers.get("origin")
-        if origin is not None and origin not in self._origins:
+        if origin is not None and origin not in self._origins and not _same_origin(websocket):
             await _deny(websocket, Refusal(403, _FOREIGN, code="FORBIDDEN_ORIGIN"))
             return
         if GRAPHQL_TRANSPORT_WS_PROTOCOL not in (scope.get("subprotocols") or ()):
@@ -116,6 +117,17 @@ class LiveEndpoint:
 
 _FOREIGN = "This origin may not subscribe (see --cors-origins)."
 _PROTOCOL = "Subscriptions speak the graphql-transport-ws subprotocol."
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """A page the gateway served itself (GraphiQL): its origin is this Host.
+
+    The Host is one of the allow-list's (`TrustedHosts` ran first), so a page
+    of another site that rebinds its name to this machine is not let in.
+    """
+    host = websocket.headers.get("host")
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    return host is not None and websocket.headers.get("origin") == f"{scheme}://{host}"
 
 
 async def _deny(websocket: WebSocket, refusal: Refusal) -> None:

@@ -355,3 +355,10 @@ async def test_a_connection_that_never_inits_is_closed(simulator: Starlette) -> 
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await next_message(socket)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
+
+
+async def test_the_gateways_own_page_may_subscribe(gateway_url: str) -> None:
+    # GraphiQL, served by the gateway: its origin is the gateway's.
+    port = gateway_url.split(":")[2].split("/")[0]
+    async with connected(gateway_url, Origin=f"http://127.0.0.1:{port}") as socket:
+        await subscribe(socket, "subscription { workstreamEventChanges { id } }")
