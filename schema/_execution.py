@@ -18,8 +18,11 @@ then `with_codes` codes what is left.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
+import orjson
+from cachetools import LRUCache
 from graphql import (
     ExecutionResult,
     FieldNode,
@@ -30,8 +33,12 @@ from graphql import (
     Undefined,
     execute,
 )
-from graphql import subscribe as graphql_subscribe
-from graphql.execution import Executor
+from graphql.execution import (
+    Executor,
+    create_source_event_stream,
+    execute_subscription_event,
+    map_source_to_response_event,
+)
 from graphql.execution.values import get_variable_values
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -150,34 +157,60 @@ async def subscribe(
     before its first change) is one result with errors. A `GatewayError` the
     stream raises later (the subscriber fell behind, the event was deleted)
     ends it with one last result carrying that error.
+
+    Each change is one object for all its subscribers (`gateway._feed`), so
+    the result of one document with the same variables for it is executed
+    once and shared by every subscriber in that cohort (`_SHARED`): a thousand
+    subscribers of one shape cost one execution per change, not a thousand.
     """
-    source = await _awaited(
-        graphql_subscribe(
-            schema,
-            prepared.document,
-            context_value=context,
-            variable_values=variables,
-            operation_name=prepared.name,
-            max_coercion_errors=_MAX_COERCION_ERRORS,
-            executor_class=_Executor,
-            hide_suggestions=hide_suggestions,
-        )
+    executor = _Executor.build(
+        schema,
+        prepared.document,
+        context_value=context,
+        raw_variable_values=variables,
+        operation_name=prepared.name,
+        max_coercion_errors=_MAX_COERCION_ERRORS,
+        hide_suggestions=hide_suggestions,
     )
+    if isinstance(executor, list):
+        yield _coded(ExecutionResult(None, [_refused_variable(e) for e in executor]), context)
+        return
+    source = await _awaited(create_source_event_stream(executor))
     if isinstance(source, ExecutionResult):
-        if source.data is None and source.errors:
-            source.errors = [_refused_variable(error) for error in source.errors]
         yield _coded(source, context)
         return
+    cohort = (prepared, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+    results = map_source_to_response_event(executor, source, partial(_shared, cohort, context))
     try:
-        async for result in source:
-            yield _coded(result, context)
+        async for result in results:
+            yield result
     except GatewayError as exc:
         field = prepared.operation.selection_set.selections[0]
         key = (field.alias or field.name).value if isinstance(field, FieldNode) else None
         error = GraphQLError(exc.message, path=[key] if key else None, original_error=exc)
         yield _coded(ExecutionResult(None, [error]), context)
     finally:
+        await results.aclose()
         await _close(source)
+
+
+# Results of recent events, by (event, document, variables): an event is the
+# same object for every subscriber, so its identity is its key while it is
+# held here (the entry keeps it alive). Bounded: a few recent changes' worth.
+_SHARED: LRUCache[tuple[int, Prepared, bytes], tuple[Any, ExecutionResult]] = LRUCache(4096)
+
+
+async def _shared(
+    cohort: tuple[Prepared, bytes], context: Context, executor: Executor[Any]
+) -> ExecutionResult:
+    event = executor.root_value
+    key = (id(event), *cohort)
+    held = _SHARED.get(key)
+    if held is not None and held[0] is event:
+        return held[1]
+    result = _coded(await _awaited(execute_subscription_event(executor)), context)
+    _SHARED[key] = (event, result)
+    return result
 
 
 def _coded(result: ExecutionResult, context: Context) -> ExecutionResult:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncGenerator, AsyncIterable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -34,12 +34,17 @@ class ChangeKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One change the feed saw: the event as it now is (None once deleted)."""
+    """One change the feed saw: the event as it now is (None once deleted).
+
+    One object for every subscriber it is offered to, so that what is made of
+    it (its GraphQL value, its results) is made once (`schema._execution`).
+    """
 
     kind: ChangeKind
     id: str
     at: str | None  # the event's `updated` instant, as Pieces OS wrote it
     event: Json | None
+    made: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class ChangeSource(Protocol):
@@ -63,12 +68,16 @@ class WorkstreamEventChange:
 
     @classmethod
     def of(cls, change: Change) -> WorkstreamEventChange:
-        return cls(
-            kind=change.kind,
-            id=strawberry.ID(change.id),
-            at=None if change.at is None else DateTime(change.at),
-            workstream_event=change.event,  # type: ignore[arg-type]  # JSON, read by read_field
-        )
+        """The change's value, the same object for every subscriber."""
+        made = change.made.get("value")
+        if made is None:
+            made = change.made["value"] = cls(
+                kind=change.kind,
+                id=strawberry.ID(change.id),
+                at=None if change.at is None else DateTime(change.at),
+                workstream_event=change.event,  # type: ignore[arg-type]  # JSON, for read_field
+            )
+        return made
 
 
 def _source(info: Info[Context, None]) -> ChangeSource:

@@ -1,0 +1,72 @@
+"""Subscriptions at the schema's level: a change executed once per cohort, and refusals coded."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from schema import Context, Documents, Prepared, SchemaOptions, Snapshot, SnapshotKey, subscribe
+from schema._build import build_schema
+from schema._subscription import Change, ChangeKind
+
+SCHEMA = build_schema()._schema
+QUERY = "subscription($since: DateTime) { workstreamEventChanges(since: $since) { kind id } }"
+
+
+class _Changes:
+    """A change source that offers the same Change objects to every subscriber."""
+
+    def __init__(self, changes: Sequence[Change]) -> None:
+        self._changes = changes
+
+    @asynccontextmanager
+    async def changes(self, **_: Any) -> AsyncIterator[AsyncIterable[Change]]:
+        async def stream() -> AsyncIterator[Change]:
+            for change in self._changes:
+                yield change
+
+        yield stream()
+
+
+def _context(source: _Changes) -> Context:
+    async def load(keys: Sequence[SnapshotKey]) -> list[Snapshot]:
+        raise AssertionError("no snapshot is read")
+
+    return Context(
+        upstream=None,  # type: ignore[arg-type]
+        snapshots=DataLoader(load_fn=load),
+        max_page_size=10,
+        changes=source,
+    )
+
+
+def _prepared(query: str = QUERY) -> Prepared:
+    prepared = Documents(SCHEMA, SchemaOptions()).prepare(query, None)
+    assert isinstance(prepared, Prepared)
+    return prepared
+
+
+async def _results(prepared: Prepared, source: _Changes, variables: Any = None) -> list[Any]:
+    return [r async for r in subscribe(SCHEMA, prepared, _context(source), variables)]
+
+
+async def test_one_change_is_executed_once_for_every_subscriber_of_one_shape() -> None:
+    changes = [Change(ChangeKind.UPDATED, "e1", "2026-12-01T00:00:00.000Z", {"id": "e1"})]
+    source = _Changes(changes)
+    prepared = _prepared()
+    first, second = await asyncio.gather(_results(prepared, source), _results(prepared, source))
+    assert first[0].data == {"workstreamEventChanges": {"kind": "UPDATED", "id": "e1"}}
+    assert first[0] is second[0]  # one result, shared
+    since = {"since": "2026-11-30T00:00:00Z"}
+    (other,) = await _results(prepared, source, since)  # other variables: another cohort
+    assert other is not first[0] and other.data == first[0].data
+
+
+async def test_a_refused_variable_is_coded() -> None:
+    (result,) = await _results(_prepared(), _Changes([]), {"since": "not a date"})
+    assert result.data is None
+    assert [e.extensions["code"] for e in result.errors] == ["BAD_USER_INPUT"]
