@@ -13,6 +13,9 @@ NODE_INSTALLED := $(FEDERATION)/node_modules/.installed
 # graphql-http's GraphQL-over-HTTP audits (Node), for tests/http_audit; skipped without npm.
 HTTP_AUDIT := tests/http_audit
 HTTP_AUDIT_INSTALLED := $(HTTP_AUDIT)/node_modules/.installed
+# Apollo Client and the graphql-ws client (Node), subscribed by tests/live; skipped without npm.
+LIVE := tests/live
+LIVE_INSTALLED := $(LIVE)/node_modules/.installed
 NPM := $(shell command -v npm 2>/dev/null)
 # GraphiQL's browser bundles, served by the gateway itself; without npm its page uses a CDN.
 GRAPHIQL := gateway/graphiql
@@ -41,6 +44,10 @@ $(HTTP_AUDIT_INSTALLED): $(HTTP_AUDIT)/package.json $(HTTP_AUDIT)/package-lock.j
 	npm ci --prefix $(HTTP_AUDIT) --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(LIVE_INSTALLED): $(LIVE)/package.json $(LIVE)/package-lock.json
+	npm ci --prefix $(LIVE) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: $(INSTALLED) $(ASSETS)  ## the gateway in front of the bundled simulator
 	$(BIN)/pieces-gateway demo --activity 5
 
@@ -50,7 +57,7 @@ serve: $(INSTALLED) $(ASSETS)  ## the gateway in front of a Pieces OS: make serv
 simulator: $(INSTALLED)
 	$(BIN)/pieces-gateway simulator
 
-test: $(INSTALLED) $(ASSETS) $(if $(NPM),$(NODE_INSTALLED) $(HTTP_AUDIT_INSTALLED))
+test: $(INSTALLED) $(ASSETS) $(if $(NPM),$(NODE_INSTALLED) $(HTTP_AUDIT_INSTALLED) $(LIVE_INSTALLED))
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -73,7 +80,7 @@ schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(FEDERATION)/node_modules $(HTTP_AUDIT)/node_modules \
-		$(GRAPHIQL)/node_modules gateway/static/graphiql bench/peer/node_modules mutants
+		$(LIVE)/node_modules $(GRAPHIQL)/node_modules gateway/static/graphiql bench/peer/node_modules mutants
 
 # Loopback benchmark, ~2 minutes (BENCH_SECONDS per row, default 10): see bench/README.md.
 # Installs wrk with apt-get when it is missing and we are root; else a Python load generator.
