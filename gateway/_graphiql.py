@@ -92,8 +92,8 @@ _PAGE = """<!doctype html>
         const root = ReactDOM.createRoot(document.getElementById("graphiql"));
         root.render(
           React.createElement(GraphiQL, {{
-            // Subscriptions over graphql-transport-ws, at the same path.
-            fetcher: GraphiQL.createFetcher({{ url, subscriptionUrl: url.replace(/^http/, "ws") }}),
+            // (Subscriptions come back as multipart/mixed, which this fetcher reads.)
+            fetcher: GraphiQL.createFetcher({{ url }}),
             defaultQuery: query,
             plugins: [GraphiQLPluginExplorer.explorerPlugin()],
             defaultEditorToolsVisibility: true,

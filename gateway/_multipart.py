@@ -1,11 +1,18 @@
-"""Subscriptions over HTTP: Apollo's multipart protocol (`multipart/mixed;subscriptionSpec="1.0"`).
+"""Subscriptions over HTTP, as one `multipart/mixed` response: a part per result.
 
-What Apollo Client's `HttpLink` and Apollo Router speak. The response is one
-`multipart/mixed` body with the boundary `graphql`; each part is JSON:
-`{"payload": <the GraphQL result>}` for a result, `{}` for a heartbeat (every
-`heartbeat` seconds while nothing else is sent, so that proxies and the
-client know the stream lives), and the closing boundary ends it. The stream
-ends when the subscription does, or when the client goes away.
+Two flavours, by the client's Accept:
+
+* Apollo's multipart subscriptions (`multipart/mixed;subscriptionSpec="1.0"`),
+  what Apollo Client's `HttpLink` and Apollo Router speak: each part is
+  `{"payload": <the GraphQL result>}`, or `{}` for a heartbeat (every
+  `heartbeat` seconds while nothing else is sent, so that proxies and the
+  client know the stream lives);
+* plain `multipart/mixed`, what GraphiQL's fetcher takes (as GraphQL Yoga
+  serves it): each part is the GraphQL result itself, and no heartbeats, which
+  such clients would show as results.
+
+The closing boundary ends the stream, when the subscription ends or the client
+goes away.
 """
 
 from __future__ import annotations
@@ -19,38 +26,43 @@ import orjson
 from graphql import ExecutionResult
 from starlette.types import Receive, Send
 
-__all__ = ["MEDIA_TYPE", "stream", "wants_multipart"]
+__all__ = ["APOLLO", "PLAIN", "stream", "wants_multipart"]
 
-MEDIA_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+APOLLO = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
+PLAIN = 'multipart/mixed;boundary="graphql"'
 _PART = b"\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
 _END = b"\r\n--graphql--\r\n"
 _HEARTBEAT = _PART + b"{}"
 
 
-def wants_multipart(accept: str | None) -> bool:
-    """Whether the client takes Apollo's multipart subscriptions (its Accept says so)."""
-    if not accept:
-        return False
-    for item in accept.split(","):
+def wants_multipart(accept: str | None) -> str | None:
+    """The multipart flavour the client's Accept takes (APOLLO or PLAIN), if any."""
+    flavour = None
+    for item in (accept or "").split(","):
         media_type, _, parameters = item.partition(";")
-        if media_type.strip().lower() == "multipart/mixed" and "subscriptionspec" in (
-            parameters.lower()
-        ):
-            return True
-    return False
+        if media_type.strip().lower() == "multipart/mixed":
+            if "subscriptionspec" in parameters.lower():
+                return APOLLO
+            flavour = PLAIN
+    return flavour
 
 
-def _part(result: ExecutionResult) -> bytes:
-    payload: dict[str, Any] = {"data": result.data}
+def _part(result: ExecutionResult, flavour: str) -> bytes:
+    body: dict[str, Any] = {"data": result.data}
     if result.errors:
-        payload["errors"] = [error.formatted for error in result.errors]
-    return _PART + orjson.dumps({"payload": payload})
+        body["errors"] = [error.formatted for error in result.errors]
+    return _PART + orjson.dumps({"payload": body} if flavour is APOLLO else body)
 
 
 async def stream(
-    results: AsyncIterator[ExecutionResult], receive: Receive, send: Send, *, heartbeat: float
+    results: AsyncIterator[ExecutionResult],
+    receive: Receive,
+    send: Send,
+    *,
+    flavour: str,
+    heartbeat: float,
 ) -> None:
-    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"cache-control", b"no-store")]
+    headers = [(b"content-type", flavour.encode()), (b"cache-control", b"no-store")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     gone: asyncio.Future[Any] = asyncio.ensure_future(_disconnected(receive))
     upcoming: asyncio.Future[Any] | None = None
@@ -59,7 +71,9 @@ async def stream(
             if upcoming is None:
                 upcoming = asyncio.ensure_future(anext(results))
             done, _ = await asyncio.wait(
-                {upcoming, gone}, timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED
+                {upcoming, gone},
+                timeout=heartbeat if flavour is APOLLO else None,
+                return_when=asyncio.FIRST_COMPLETED,
             )
             if gone in done:
                 return
@@ -71,7 +85,8 @@ async def stream(
             except StopAsyncIteration:
                 break
             upcoming = None
-            await send({"type": "http.response.body", "body": _part(result), "more_body": True})
+            body = _part(result, flavour)
+            await send({"type": "http.response.body", "body": body, "more_body": True})
         await send({"type": "http.response.body", "body": _END, "more_body": False})
     finally:
         for task in (gone, upcoming):

@@ -125,14 +125,14 @@ class GraphQLView:
         if isinstance(parameters, list):
             body = await self._batch(parameters, caller)
             status = 200
-        elif wants_multipart(headers.get("accept")) and self._streams(
+        elif (flavour := wants_multipart(headers.get("accept"))) and self._streams(
             request := _operation(parameters)
         ):
             results = await self._operations.subscribe(request, caller)
             if isinstance(results, list):  # refused before it started: a JSON answer
                 body, status = {"errors": [e.formatted for e in results]}, 200
             else:
-                await stream(results, receive, send, heartbeat=self._heartbeat)
+                await stream(results, receive, send, flavour=flavour, heartbeat=self._heartbeat)
                 return
         else:
             outcome = await self._operations.run(_operation(parameters), caller)

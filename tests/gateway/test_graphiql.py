@@ -149,3 +149,42 @@ def test_graphiql_runs_a_query_in_an_offline_browser(demo: Demo) -> None:
             browser.close()
     assert refused == []
     assert any("/graphiql/static/graphiql.min.js" in url for url in requested)
+
+
+@needs_bundles
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
+def test_graphiql_runs_a_subscription() -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM is not None
+    # The demo's simulator changes an event every 0.2 s, as Pieces OS does while its user
+    # works; GraphiQL's fetcher takes the subscription as multipart/mixed.
+    with (
+        demo_process("--activity", "0.2", "--live-interval", "0.1") as demo,
+        tempfile.TemporaryDirectory() as profile,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            timeout=TIMEOUT_MS,
+        )
+        try:
+            browser.set_default_timeout(TIMEOUT_MS)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{demo.url}/graphql", timeout=TIMEOUT_MS)
+            editor = page.locator(".graphiql-query-editor .CodeMirror")
+            editor.wait_for()
+            editor.click()
+            page.keyboard.press("ControlOrMeta+A")
+            page.keyboard.insert_text("subscription { workstreamEventChanges { kind id } }")
+            page.click(".graphiql-execute-button")
+            result = _result(page, '"kind"')
+            assert re.search(r'"kind": "(CREATED|UPDATED|DELETED)"', result), result
+            assert errors == []
+        finally:
+            browser.close()

@@ -362,3 +362,39 @@ async def test_the_gateways_own_page_may_subscribe(gateway_url: str) -> None:
     port = gateway_url.split(":")[2].split("/")[0]
     async with connected(gateway_url, Origin=f"http://127.0.0.1:{port}") as socket:
         await subscribe(socket, "subscription { workstreamEventChanges { id } }")
+
+
+async def test_plain_multipart_carries_bare_results_and_no_heartbeats(simulator: Starlette) -> None:
+    # GraphiQL's fetcher asks for `multipart/mixed` and reads each part as a result.
+    settings = Settings(
+        upstream=UPSTREAM, keep_alive=0.05, live_interval=0.05, live_deletion_scan=0.05
+    )
+    app = create_app(settings, transport=httpx.ASGITransport(simulator))
+    event = next(iter(store(simulator).events.values()))
+    query = "subscription($id: ID!) { workstreamEvent(id: $id) { id } }"
+    with serve(app) as http_url:
+        async with (
+            httpx.AsyncClient(
+                base_url=http_url, headers={"host": "localhost"}, timeout=HANG
+            ) as http,
+            http.stream(
+                "POST",
+                "/graphql",
+                json={"query": query, "variables": {"id": event["id"]}},
+                headers={"accept": "application/json, multipart/mixed"},
+            ) as response,
+        ):
+            assert response.headers["content-type"] == 'multipart/mixed;boundary="graphql"'
+            received = b""
+            chunks = response.aiter_bytes()
+            async with asyncio.timeout(HANG):
+                while b'"id"' not in received:
+                    received += await anext(chunks)
+                await _until_polled(http_url.replace("http://", "ws://") + "/graphql")
+                store(simulator).delete(event["id"])
+                async for chunk in chunks:
+                    received += chunk
+    found = parts(received)
+    assert found[0] == {"data": {"workstreamEvent": {"id": event["id"]}}}
+    assert found[1]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert len(found) == 2  # no heartbeat parts, though several intervals passed
