@@ -110,6 +110,11 @@ class Operations:
         if prepared.kind is not OperationType.SUBSCRIPTION:
             message = "This is not a subscription."
             return [GraphQLError(message, extensions={"code": "BAD_REQUEST"})]
+        _, context = self._context(caller, prepared)
+        return self._subscription(prepared, context, request.variables)
+
+    def _context(self, caller: Caller, prepared: Prepared) -> tuple[UpstreamClient, Context]:
+        """An operation's own context, and the upstream client it calls through."""
         upstream = self.upstream.scoped(caller.headers)
         context = Context(
             upstream=upstream,
@@ -120,7 +125,7 @@ class Operations:
             operation_name=prepared.name,
             changes=self.changes,
         )
-        return self._subscription(prepared, context, request.variables)
+        return upstream, context
 
     async def _subscription(
         self, prepared: Prepared, context: Context, variables: dict[str, Any] | None
@@ -172,15 +177,7 @@ class Operations:
             raise Refusal(400, message, code="SUBSCRIPTION_NEEDS_WEBSOCKET")
         if prepared.kind is not OperationType.QUERY and not caller.mutations_allowed:
             raise Refusal(405, "Mutations are only accepted over POST.", headers={"Allow": "POST"})
-        upstream = self.upstream.scoped(caller.headers)
-        context = Context(
-            upstream=upstream,
-            snapshots=self.snapshots.loader(upstream),
-            max_page_size=self.max_page_size,
-            max_ids=self.max_ids,
-            request_id=caller.request_id,
-            operation_name=prepared.name,
-        )
+        upstream, context = self._context(caller, prepared)
         try:
             async with asyncio.timeout(self.timeout):
                 result = await run(
