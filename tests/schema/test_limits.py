@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLError, get_introspection_query, parse
+from graphql import GraphQLError, SourceLocation, get_introspection_query, parse
 
 from bench import _adversarial as shapes
 from bench.validation import ordinary
@@ -93,6 +93,19 @@ def test_a_fragment_nobody_spreads_is_measured_too() -> None:
     # graphql-core refuses it for being unused, but only after its rules ran on it.
     query = "{ __typename } fragment F on Query { " + "a: __typename " * 40 + "}"
     assert codes(prepare(query)) == ["MAX_ALIASES_EXCEEDED"]
+
+
+@pytest.mark.parametrize(
+    ("query", "at"),
+    [
+        # The operation over the limit, and the fragment over it (found by `make mutation`).
+        ("{ __typename }\nquery Deep { a { b { c } } }", SourceLocation(2, 1)),
+        ("{ ...F }\n  fragment F on Query { a { b { c } } }", SourceLocation(2, 3)),
+    ],
+)
+def test_a_refusal_points_at_the_definition_over_the_limit(query: str, at: SourceLocation) -> None:
+    (error,) = prepare(query, max_depth=1)  # type: ignore[misc]
+    assert (error.extensions, error.locations) == ({"code": "MAX_DEPTH_EXCEEDED"}, [at])
 
 
 @pytest.mark.parametrize("levels", [24, 40])
