@@ -32,8 +32,9 @@ def test_a_datetime_without_an_instant_is_refused(given: object) -> None:
         parse_datetime(given)
 
 
-# Found by the mutation run (`make mutation`): the words a client is refused with, the
-# inclusive bounds of Int64, and the values the upstream writes that no test sent.
+# Prompted by the mutation run (`make mutation`, tests/MUTATION.md): the words a client is
+# refused with, the inclusive bounds of Int64, and the values the upstream writes that no
+# test sent.
 INT64 = SCALARS[Int64]
 OBJECT = SCALARS[JSONObject]
 REFUSED_INT64 = "Int64 takes an integer from -2^63 to 2^63 - 1, as a number or a decimal string"
