@@ -15,7 +15,8 @@ connection); this module gives it the gateway's side:
   process's change feeds, `gateway._feed`), a query or mutation on
   `Operations.run`;
 * keep-alive: a `ping` every `keep_alive` seconds, so that proxies keep the
-  socket open and a dead peer is noticed.
+  socket open and a peer gone without a close frame is noticed when the
+  write fails (no pong is awaited).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from graphql import GraphQLError, OperationType
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -112,7 +114,10 @@ class LiveEndpoint:
         while True:
             await asyncio.sleep(self._keep_alive)
             if handler.connection_acknowledged:
-                await handler.send_message({"type": "ping"})
+                try:
+                    await handler.send_message({"type": "ping"})
+                except (WebSocketDisconnected, RuntimeError):
+                    return  # the peer is gone: the handler ends the connection
 
 
 _FOREIGN = "This origin may not subscribe (see --cors-origins)."

@@ -30,9 +30,13 @@ __all__ = ["APOLLO", "PLAIN", "stream", "wants_multipart"]
 
 APOLLO = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"'
 PLAIN = 'multipart/mixed;boundary="graphql"'
-_PART = b"\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
-_END = b"\r\n--graphql--\r\n"
-_HEARTBEAT = _PART + b"{}"
+# Each part ends with the delimiter, so that a reader hands a part over as
+# soon as it arrives (Apollo Client's waits for the delimiter after a part);
+# the body opens with the first delimiter and closes with `--` after the last.
+_DELIMITER = b"\r\n--graphql"
+_HEAD = b"\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+_END = b"--\r\n"
+_HEARTBEAT = _HEAD + b"{}" + _DELIMITER
 
 
 def wants_multipart(accept: str | None) -> str | None:
@@ -51,7 +55,7 @@ def _part(result: ExecutionResult, flavour: str) -> bytes:
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
-    return _PART + orjson.dumps({"payload": body} if flavour is APOLLO else body)
+    return _HEAD + orjson.dumps({"payload": body} if flavour is APOLLO else body) + _DELIMITER
 
 
 async def stream(
@@ -64,6 +68,7 @@ async def stream(
 ) -> None:
     headers = [(b"content-type", flavour.encode()), (b"cache-control", b"no-store")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": _DELIMITER, "more_body": True})
     gone: asyncio.Future[Any] = asyncio.ensure_future(_disconnected(receive))
     upcoming: asyncio.Future[Any] | None = None
     try:

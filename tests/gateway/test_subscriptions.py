@@ -398,3 +398,25 @@ async def test_plain_multipart_carries_bare_results_and_no_heartbeats(simulator:
     assert found[0] == {"data": {"workstreamEvent": {"id": event["id"]}}}
     assert found[1]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert len(found) == 2  # no heartbeat parts, though several intervals passed
+
+
+async def test_a_ping_to_a_peer_gone_without_a_close_frame_ends_quietly() -> None:
+    # The handler learns of the loss when it next reads; a ping may be sent first.
+    from strawberry.http.exceptions import WebSocketDisconnected
+
+    from gateway._live import LiveEndpoint
+
+    class Gone:
+        connection_acknowledged = True
+
+        async def send_message(self, message: object) -> None:
+            raise WebSocketDisconnected
+
+    live = LiveEndpoint(
+        None,  # type: ignore[arg-type]
+        allowed_origins=(),
+        init_timeout=1,
+        max_per_connection=1,
+        keep_alive=0,
+    )
+    await asyncio.wait_for(live._ping(Gone()), HANG)  # type: ignore[arg-type]

@@ -145,14 +145,7 @@ def _until_polled(url: str, client: Client) -> None:
     [
         "graphql-ws",
         "apollo-ws",
-        pytest.param(
-            "apollo-http",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Apollo reads a multipart part once the next boundary comes, and the "
-                "gateway writes a part's boundary before it, not after (gateway/_multipart.py)",
-            ),
-        ),
+        "apollo-http",  # Apollo Client's HttpLink: multipart subscriptions
     ],
 )
 def test_a_client_receives_what_changes_on_pieces_os(
