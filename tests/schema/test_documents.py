@@ -25,3 +25,18 @@ def test_documents_past_the_bound_in_characters_push_out_the_oldest() -> None:
     for i in range(1, 4):  # four quarters and a little: over the bound
         documents.prepare(_document(i), None)
     assert documents.prepare(_document(0), None) is not first
+
+
+def test_an_operation_the_document_cannot_choose_is_refused_in_graphql_js_words() -> None:
+    documents = Documents(SCHEMA, SchemaOptions())
+    two = "query A { __typename } query B { __typename }"
+    refusals = [documents.prepare(two, None), documents.prepare(two, "C")]
+    assert [[(e.message, e.extensions) for e in r] for r in refusals] == [  # type: ignore[union-attr]
+        [
+            (
+                "Must provide operation name if query contains multiple operations.",
+                {"code": "GRAPHQL_VALIDATION_FAILED"},
+            )
+        ],
+        [("Unknown operation named 'C'.", {"code": "GRAPHQL_VALIDATION_FAILED"})],
+    ]
