@@ -1,10 +1,11 @@
 // Compose subgraphs with two composers, Apollo's (@apollo/composition) and The
 // Guild's (@theguild/federation-composition, the one GraphQL Hive uses), and
-// print the API schema each one's supergraph exposes to clients, sorted.
+// print the API schema each one's supergraph exposes to clients, sorted, and
+// Apollo's supergraph itself (test_hive.py serves it with Hive Gateway).
 //
 // stdin:  {"subgraphs": [{"name", "url", "sdl"}]}
-// stdout: {"apollo": {"errors", "hints", "api"}, "guild": {"errors", "api"}}
-//         (`api` is null when that composer reports errors)
+// stdout: {"apollo": {"errors", "hints", "api", "supergraph"}, "guild": {"errors", "api"}}
+//         (`api` and `supergraph` are null when that composer reports errors)
 import { composeServices as apolloCompose } from "@apollo/composition";
 import { composeServices as guildCompose } from "@theguild/federation-composition";
 import { buildSchema, lexicographicSortSchema, parse, printSchema } from "graphql";
@@ -29,6 +30,7 @@ const output = {
     errors: errors(apollo),
     hints: (apollo.hints ?? []).map((h) => ({ code: h.definition.code, message: h.message })),
     api: apollo.errors ? null : printed(apollo.schema.toAPISchema().toGraphQLJSSchema()),
+    supergraph: apollo.errors ? null : apollo.supergraphSdl,
   },
   guild: {
     errors: errors(guild),
