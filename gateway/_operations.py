@@ -172,7 +172,8 @@ class Operations:
         if prepared.kind is OperationType.SUBSCRIPTION:
             message = (
                 "Subscriptions are served over WebSocket (graphql-transport-ws) at this path,"
-                ' or over HTTP to an Accept of multipart/mixed;subscriptionSpec="1.0".'
+                " or over HTTP to an Accept of multipart/mixed (Apollo's"
+                ' multipart/mixed;subscriptionSpec="1.0", or plain).'
             )
             raise Refusal(400, message, code="SUBSCRIPTION_NEEDS_WEBSOCKET")
         if prepared.kind is not OperationType.QUERY and not caller.mutations_allowed:
