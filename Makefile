@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 UPSTREAM ?=
-# Apollo's composition and gateway and The Guild's composition (Node), for tests/federation;
+# Apollo's composition and gateway, The Guild's composer and Hive Gateway (Node), for tests/federation;
 # skipped without npm.
 FEDERATION := tests/federation
 NODE_INSTALLED := $(FEDERATION)/node_modules/.installed
