@@ -22,7 +22,7 @@ GRAPHIQL := gateway/graphiql
 GRAPHIQL_ASSETS := $(GRAPHIQL)/node_modules/.vendored
 ASSETS := $(if $(NPM),$(GRAPHIQL_ASSETS))
 
-.PHONY: install demo serve simulator test lint schema clean bench bench-profile bench-path bench-validation bench-peer soak
+.PHONY: install demo serve simulator test lint schema clean bench bench-profile bench-path bench-validation bench-peer bench-live soak
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -108,6 +108,9 @@ $(PEER_INSTALLED): $(PEER)/package.json $(PEER)/package-lock.json
 
 bench-peer: $(INSTALLED) $(PEER_INSTALLED)  ## make bench plus Mesh's rows: bench/results/latest.md
 	$(BIN)/python -m bench --peer
+
+bench-live: $(INSTALLED)  ## 10 and 1,000 subscribers on one gateway, 30 s of changes: bench/results/live.md
+	$(BIN)/python -m bench.live
 
 soak: $(INSTALLED)  ## SOAK_SECONDS (default 60) of mixed load with faults: bench/results/soak.md
 	$(BIN)/python -m bench.soak
