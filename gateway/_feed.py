@@ -240,7 +240,8 @@ class ChangeFeed:
             everything = set(await self._upstream.identifiers({}))
             for gone in self._known - everything:
                 self._offer(Change(ChangeKind.DELETED, gone, None, None))
-            self._known |= everything
+            # Not `|= everything`: an id created since this round's changes were
+            # asked for is news to the next round, a CREATED (`_offer` adds it).
             self._next_scan = started + self._deletion_scan
         # What is older than the window asked for is never answered again.
         oldest = _instant(self._watermark - self._overlap)

@@ -179,8 +179,12 @@ async def subscribe(
     if isinstance(source, ExecutionResult):
         yield _coded(source, context)
         return
-    cohort = (prepared, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
-    results = map_source_to_response_event(executor, source, partial(_shared, cohort, context))
+    # By identity: a prepared document is one object per distinct document (the
+    # cache's), and hashing it by value would walk its whole syntax tree.
+    cohort = (id(prepared), orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+    results = map_source_to_response_event(
+        executor, source, partial(_shared, cohort, prepared, context)
+    )
     try:
         async for result in results:
             yield result
@@ -194,22 +198,23 @@ async def subscribe(
         await _close(source)
 
 
-# Results of recent events, by (event, document, variables): an event is the
-# same object for every subscriber, so its identity is its key while it is
-# held here (the entry keeps it alive). Bounded: a few recent changes' worth.
-_SHARED: LRUCache[tuple[int, Prepared, bytes], tuple[Any, ExecutionResult]] = LRUCache(4096)
+# Results of recent events, by (event, document, variables): an event and a
+# prepared document are each one object for every subscriber, so their
+# identities are the key while they are held here (the entry keeps them alive).
+# Bounded: a few recent changes' worth.
+_SHARED: LRUCache[tuple[int, int, bytes], tuple[Any, Any, ExecutionResult]] = LRUCache(4096)
 
 
 async def _shared(
-    cohort: tuple[Prepared, bytes], context: Context, executor: Executor[Any]
+    cohort: tuple[int, bytes], prepared: Prepared, context: Context, executor: Executor[Any]
 ) -> ExecutionResult:
     event = executor.root_value
     key = (id(event), *cohort)
     held = _SHARED.get(key)
-    if held is not None and held[0] is event:
-        return held[1]
+    if held is not None and held[0] is event and held[1] is prepared:
+        return held[2]
     result = _coded(await _awaited(execute_subscription_event(executor)), context)
-    _SHARED[key] = (event, result)
+    _SHARED[key] = (event, prepared, result)  # held: their ids stay theirs
     return result
 
 

@@ -404,3 +404,29 @@ async def test_a_poke_polls_now_and_failures_back_off(
         feed.poke()
         await until(lambda: feed.failures == 0)
         assert feed.next_wait == 3600
+
+
+async def test_an_event_created_while_a_round_scans_is_created_next_round(
+    simulator: Starlette, clock: Clock
+) -> None:
+    some = next(iter(store(simulator).events.values()))
+    made: list[str] = []
+
+    async def creating(scope: Any, receive: Any, send: Any) -> None:
+        # Pieces OS records an event just as the round reads every id.
+        full_scan = scope["type"] == "http" and scope["path"].endswith("/identifiers")
+        if full_scan and not scope["query_string"] and clock.armed:
+            clock.armed = False
+            made.append(store(simulator).create({"application": some["application"]})["id"])
+        await simulator(scope, receive, send)
+
+    clock.armed = False  # type: ignore[attr-defined]
+    feed = make_feed(Recorder(creating), clock)
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        clock.tick(11)  # the next round scans
+        clock.armed = True  # type: ignore[attr-defined]
+        await feed.poll()  # its changes were asked for before the event was made
+        await feed.poll()
+        (created,) = await take(stream, 1)
+        assert (created.kind, created.id) == (ChangeKind.CREATED, made[0])

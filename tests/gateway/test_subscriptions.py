@@ -303,6 +303,8 @@ async def test_shutdown_closes_every_subscriber_with_going_away() -> None:
         url = f"ws://127.0.0.1:{port}/graphql"
         async with AsyncExitStack() as stack:
             sockets = [await stack.enter_async_context(connected(url)) for _ in range(3)]
+            # The client offers per-message deflate; the gateway declines (gateway/_cli.py).
+            assert sockets[0].response.headers.get("sec-websocket-extensions") is None
             for n, socket in enumerate(sockets):
                 await subscribe(socket, "subscription { workstreamEventChanges { id } }", id=str(n))
             await _until_polled(url)
