@@ -191,6 +191,7 @@ class ChangeFeed:
 
     async def _run(self) -> None:
         while True:
+            started = self._clock()
             try:
                 await self.poll()
             except UpstreamFailure as exc:
@@ -201,8 +202,10 @@ class ChangeFeed:
             else:
                 self.failures = 0
             self._poke.clear()
+            # Polls start an interval apart: the poll's own time is part of the wait.
+            wait = max(0.0, self.next_wait - (self._clock() - started))
             try:
-                async with asyncio.timeout(self.next_wait):
+                async with asyncio.timeout(wait):
                     await self._poke.wait()
             except TimeoutError:
                 pass

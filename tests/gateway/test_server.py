@@ -7,6 +7,7 @@ send what these tests send).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -209,3 +210,36 @@ async def test_the_routers_refusals_are_coded_json(
     assert response.json()["errors"][0]["extensions"]["code"] == code
     if status == 405:
         assert "allow" in response.headers
+
+
+async def test_the_websocket_writes_of_one_loop_pass_go_out_as_one() -> None:
+    from gateway._server import _Coalescing
+
+    class Wire:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+            self.closed = False
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(data)
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def close(self) -> None:
+            self.closed = True
+
+        def get_extra_info(self, name: str) -> str:
+            return f"info {name}"
+
+    wire = Wire()
+    coalescing = _Coalescing(wire, asyncio.get_running_loop())  # type: ignore[arg-type]
+    for frame in (b"a", b"b", b"c"):
+        coalescing.write(frame)
+    assert wire.writes == []
+    await asyncio.sleep(0)  # the end of this pass
+    assert wire.writes == [b"abc"]
+    coalescing.write(b"d")
+    coalescing.close()  # what is pending goes out before the close
+    assert (wire.writes, wire.closed) == ([b"abc", b"d"], True)
+    assert coalescing.get_extra_info("peername") == "info peername"
