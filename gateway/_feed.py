@@ -44,7 +44,7 @@ from gateway._loaders import SnapshotFetcher
 from gateway._metrics import Metrics
 from schema import Json, SnapshotKey
 from schema._subscription import Change, ChangeKind
-from schema.errors import GatewayError, NotFound, UpstreamFailure
+from schema.errors import BadUserInput, GatewayError, NotFound, UpstreamFailure
 
 __all__ = ["ChangeFeed", "Feeds", "SubscriberTooSlow", "TooManySubscriptions"]
 
@@ -286,6 +286,11 @@ class ChangeFeed:
 
     async def _replay(self, since: datetime) -> list[Change]:
         ids = await self._upstream.identifiers({"updated_from": _instant(since)})
+        if len(ids) > self._max_pending:  # each replay is fetched for its subscriber alone
+            raise BadUserInput(
+                f"`since` would replay {len(ids)} changed events, more than the"
+                f" {self._max_pending} a subscriber may hold: read them with a query first."
+            )
         replayed = []
         for event_id, event in await self._fetch(ids):
             if event is None:

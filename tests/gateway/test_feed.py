@@ -26,6 +26,7 @@ from gateway._resilience import Breaker, Resilience
 from gateway._tracing import Tracing
 from gateway._transport import Endpoint, Transport
 from schema._subscription import Change, ChangeKind
+from schema.errors import BadUserInput
 from tests.conftest import UPSTREAM
 from tests.recording import Recorder
 
@@ -430,3 +431,18 @@ async def test_an_event_created_while_a_round_scans_is_created_next_round(
         await feed.poll()
         (created,) = await take(stream, 1)
         assert (created.kind, created.id) == (ChangeKind.CREATED, made[0])
+
+
+async def test_a_replay_longer_than_a_subscriber_may_hold_is_refused_unfetched(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock, max_pending=2)
+    since = clock.now
+    clock.tick()
+    for event in list(store(simulator).events.values())[:3]:
+        store(simulator).update({**copy.deepcopy(event), "readable": "changed"})
+    upstream.clear()
+    with pytest.raises(BadUserInput, match="would replay 3"):
+        async with feed.changes(since=since):
+            pass
+    assert [r.path for r in upstream.requests] == ["/workstream_events/identifiers"]
