@@ -197,6 +197,7 @@ def create_app(
         allowed_origins=settings.cors_origins,
         init_timeout=settings.connection_init_timeout,
         max_per_connection=settings.max_subscriptions_per_connection,
+        max_connections=settings.max_websockets,
         keep_alive=settings.keep_alive,
     )
     graphiql = LocalGraphiQL.find() if settings.serves_graphiql else None

@@ -72,12 +72,16 @@ class LiveEndpoint:
         init_timeout: float,
         max_per_connection: int,
         keep_alive: float,
+        max_connections: int = 1000,
     ) -> None:
         self._operations = operations
         self._origins = frozenset(allowed_origins)
         self._init_timeout = timedelta(seconds=init_timeout)
         self._max_per_connection = max_per_connection
         self._keep_alive = keep_alive
+        # Open sockets, each a task and buffers whether or not it subscribes.
+        self._max_connections = max_connections
+        self._connections = 0
         self._view = _View()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,6 +93,17 @@ class LiveEndpoint:
         if GRAPHQL_TRANSPORT_WS_PROTOCOL not in (scope.get("subprotocols") or ()):
             await _deny(websocket, Refusal(400, _PROTOCOL, code="BAD_REQUEST"))
             return
+        if self._connections >= self._max_connections:
+            message = f"The gateway holds {self._max_connections} WebSockets at most."
+            await _deny(websocket, Refusal(503, message, code="MAX_CONNECTIONS_EXCEEDED"))
+            return
+        self._connections += 1
+        try:
+            await self._serve(websocket, scope)
+        finally:
+            self._connections -= 1
+
+    async def _serve(self, websocket: WebSocket, scope: Scope) -> None:
         await websocket.accept(subprotocol=GRAPHQL_TRANSPORT_WS_PROTOCOL)
         caller = Caller(
             scope["state"]["request_id"], {"x-request-id": scope["state"]["request_id"]}, True

@@ -157,6 +157,9 @@ class Settings(BaseSettings):
         1000, ge=1, description="Distinct changed events a subscriber may fall behind by."
     )
     max_subscriptions: int = Field(1000, ge=1, description="Most subscriptions at once.")
+    max_websockets: int = Field(
+        1000, ge=1, description="Most WebSockets open at once (503 beyond, before the upgrade)."
+    )
     max_subscriptions_per_connection: int = Field(
         10, ge=1, description="Most operations at once on one WebSocket."
     )

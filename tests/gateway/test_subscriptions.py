@@ -422,3 +422,22 @@ async def test_a_ping_to_a_peer_gone_without_a_close_frame_ends_quietly() -> Non
         keep_alive=0,
     )
     await asyncio.wait_for(live._ping(Gone()), HANG)  # type: ignore[arg-type]
+
+
+async def test_sockets_past_their_limit_are_refused_before_the_upgrade(
+    simulator: Starlette,
+) -> None:
+    # An idle socket costs a task and buffers too, subscribed or not.
+    settings = Settings(upstream=UPSTREAM, max_websockets=2)
+    app = create_app(settings, transport=httpx.ASGITransport(simulator))
+    with serve(app) as http_url:
+        url = http_url.replace("http://", "ws://") + "/graphql"
+        async with connected(url), connected(url):
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                async with connected(url):
+                    pass
+        async with connected(url):
+            pass  # a freed place is taken again
+    assert refused.value.response.status_code == 503
+    body = json.loads(refused.value.response.body)
+    assert body["errors"][0]["extensions"]["code"] == "MAX_CONNECTIONS_EXCEEDED"
