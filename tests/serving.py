@@ -68,13 +68,13 @@ class Held:
 
 
 @contextmanager
-def serve(app: ASGIApp, port: int | None = None) -> Iterator[str]:
-    """Serve `app` until the block ends; yields its base URL."""
+def serve(app: ASGIApp, port: int | None = None, **config: Any) -> Iterator[str]:
+    """Serve `app` until the block ends; yields its base URL (`config`: uvicorn's, e.g. http=)."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port or 0))
     port = int(sock.getsockname()[1])
-    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off", **config))
 
     def run() -> None:
         try:

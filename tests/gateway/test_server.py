@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,14 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from gateway import Settings, create_app
 from gateway._server import protocol
 from gateway.simulator import create_simulator
 from tests.conftest import UPSTREAM, running_gateway
 from tests.recording import Recorder
-from tests.serving import demo_process
+from tests.serving import demo_process, serve
 
 HEADER_TIMEOUT = 0.25
 BODY_TIMEOUT = 1.0  # longer than the header deadline: a slow body is not a slow header
@@ -40,22 +38,9 @@ def gateway_server(**settings: Any) -> Iterator[tuple[str, int]]:
         Settings(upstream=UPSTREAM, body_timeout=BODY_TIMEOUT, **settings),
         transport=httpx.ASGITransport(simulator),
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", http=protocol(HEADER_TIMEOUT))
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + HANG
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        threading.Event().wait(0.01)  # polling, with a deadline
-    assert server.started, "uvicorn did not start"
-    try:
-        yield sock.getsockname()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=HANG)
-        sock.close()
+    with serve(app, http=protocol(HEADER_TIMEOUT)) as url:
+        host, port = url.removeprefix("http://").split(":")
+        yield host, int(port)
 
 
 def exchange(address: tuple[str, int], *parts: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -19,17 +19,10 @@ from starlette.applications import Starlette
 
 from gateway.simulator import Activity, create_simulator
 from gateway.simulator._validate import problems
+from tests.gateway.simulator.clocked import Clock, ids
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 KINDS = {"create", "readable", "score", "summary", "delete"}
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -47,12 +40,6 @@ async def client(simulator: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(simulator)
     async with httpx.AsyncClient(transport=transport, base_url="http://pieces-os") as client:
         yield client
-
-
-async def ids(client: httpx.AsyncClient, **params: str) -> list[str]:
-    response = await client.get("/workstream_events/identifiers", params=params)
-    assert response.status_code == 200
-    return [item["id"] for item in response.json()["iterable"]]
 
 
 def _activity(simulator: Starlette) -> Activity:

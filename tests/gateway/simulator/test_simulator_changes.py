@@ -15,17 +15,10 @@ from starlette.applications import Starlette
 
 from gateway.simulator import create_simulator
 from gateway.simulator._routes import RELATIONS
+from tests.gateway.simulator.clocked import Clock, ids
 
 # Mid-millisecond, as the wall clock usually is: the write is stamped .123Z.
 WRITTEN = datetime(2026, 12, 1, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -43,12 +36,6 @@ async def client(simulator: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(simulator)
     async with httpx.AsyncClient(transport=transport, base_url="http://pieces-os") as client:
         yield client
-
-
-async def ids(client: httpx.AsyncClient, **params: str) -> list[str]:
-    response = await client.get("/workstream_events/identifiers", params=params)
-    assert response.status_code == 200
-    return [item["id"] for item in response.json()["iterable"]]
 
 
 def _target(simulator: Starlette) -> str:
