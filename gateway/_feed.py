@@ -157,10 +157,6 @@ class ChangeFeed:
         self._poller = poller  # False: whoever made the feed calls `poll` (tests)
         self.failures = 0
 
-    @property
-    def subscribers(self) -> int:
-        return len(self._subscribers)
-
     @asynccontextmanager
     async def changes(
         self, *, since: datetime | None, only: str | None = None
@@ -312,10 +308,6 @@ class Feeds:
         self._feeds: dict[bool | None, ChangeFeed] = {}
         self._max = max_subscriptions
         self._active = 0
-
-    @property
-    def active(self) -> int:
-        return self._active
 
     @asynccontextmanager
     async def changes(
