@@ -34,6 +34,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schema._keys import attribute_name
+from schema._relations import RECORD_MODELS
 
 SDK_PACKAGE = "pieces_os_client"
 OUTPUT_ROOTS = ("WorkstreamEvent",)
@@ -48,6 +49,10 @@ CONTRACT_ROOTS = (
     *INPUT_ROOTS,
     "WorkstreamEventsBatchFetchInput",
     "WorkstreamEventsBatchFetchOutput",
+    # The related records, as their own endpoints answer them (schema._related).
+    *RECORD_MODELS,
+    "WorkstreamSummariesBatchInput",
+    "WorkstreamSummariesBatchOutput",
 )
 
 HERE = Path(__file__).parent
