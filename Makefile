@@ -22,7 +22,7 @@ GRAPHIQL := gateway/graphiql
 GRAPHIQL_ASSETS := $(GRAPHIQL)/node_modules/.vendored
 ASSETS := $(if $(NPM),$(GRAPHIQL_ASSETS))
 
-.PHONY: install demo serve simulator test lint schema clean bench bench-profile bench-path bench-validation bench-peer bench-live soak
+.PHONY: install demo serve simulator test lint mutation schema clean bench bench-profile bench-path bench-validation bench-peer bench-live soak
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,13 +66,18 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 # mutmut over the hand-written modules ([tool.mutmut] in pyproject.toml), then the kill rate per
-# module. Slow: narrow it with MUTANTS='schema._limits.* gateway._server.*'. mutmut works in a
-# copy of the code and tests in mutants/ and keeps its results there: rm -rf mutants to start over.
+# module: see tests/MUTATION.md. It runs in a snapshot of HEAD (MUTATION_DIR, remade when HEAD
+# moves), so that no uncommitted work is mutated; mutmut keeps its results in its mutants/, and
+# runs only the mutants it has no result for (or those MUTANTS names: 'schema._limits.*').
 MUTANTS ?=
 MUTATION_CHILDREN ?= 1
+MUTATION_DIR ?= /tmp/pieces-gateway-mutation
 mutation: $(INSTALLED)
-	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
-	$(BIN)/python -m tests.mutation_report
+	@if [ "$$(cat $(MUTATION_DIR)/.commit 2>/dev/null)" != "$$(git rev-parse HEAD)" ]; then \
+		rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR) && git archive HEAD | tar -x -C $(MUTATION_DIR) && \
+		ln -s $(abspath $(VENV)) $(MUTATION_DIR)/$(VENV) && git rev-parse HEAD > $(MUTATION_DIR)/.commit; fi
+	cd $(MUTATION_DIR) && $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 
 schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
 	$(BIN)/python -m schema.codegen
