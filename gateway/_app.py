@@ -10,6 +10,7 @@ pool (`gateway._pool`), or over the transport a test hands in.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -36,6 +37,7 @@ from gateway._operations import Operations
 from gateway._persisted import PersistedQueries
 from gateway._pool import LeanPool
 from gateway._refusals import Refusal
+from gateway._related import RecordFetcher
 from gateway._resilience import Breaker, Resilience
 from gateway._settings import Settings
 from gateway._tracing import Tracing
@@ -155,12 +157,12 @@ def create_app(
 
     options = settings.schema_options
     schema = build_schema()._schema
+    # One bound on single reads by id, snapshots and related records alike.
+    singles = asyncio.Semaphore(settings.upstream_concurrency)
     snapshots = SnapshotFetcher(
-        metrics,
-        batch_size=settings.upstream_batch_size,
-        concurrency=settings.upstream_concurrency,
-        clock=clock,
+        metrics, batch_size=settings.upstream_batch_size, singles=singles, clock=clock
     )
+    records = RecordFetcher(batch_size=settings.upstream_batch_size, singles=singles, clock=clock)
 
     def feed(transferables: bool | None) -> ChangeFeed:
         return ChangeFeed(
@@ -183,6 +185,7 @@ def create_app(
         ),
         upstream=upstream,
         snapshots=snapshots,
+        records=records,
         metrics=metrics,
         tracing=tracing,
         timeout=settings.operation_timeout,

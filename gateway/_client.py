@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
+from typing import Any, Generic, Literal, NamedTuple, NotRequired, TypedDict, TypeVar
 from urllib.parse import quote
 
 import msgspec
@@ -22,7 +22,14 @@ import orjson
 from gateway._resilience import Resilience
 from gateway._transport import Answer, Call
 from schema import Json, Snapshot, check_id
-from schema.errors import NotFound, UpstreamBadResponse, UpstreamError, UpstreamFailure
+from schema._relations import Relation
+from schema.errors import (
+    NotFound,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamFailure,
+    shown_id,
+)
 
 __all__ = ["BatchResult", "BatchUnsupported", "UpstreamClient", "path_segment"]
 
@@ -38,12 +45,15 @@ def path_segment(value: str) -> str:
     return quote(check_id(value), safe="")
 
 
+T = TypeVar("T")
+
+
 def _query(transferables: bool | None) -> dict[str, str] | None:
     return None if transferables is None else {"transferables": str(transferables).lower()}
 
 
-class BatchResult(NamedTuple):
-    found: dict[str, Snapshot]
+class BatchResult(NamedTuple, Generic[T]):
+    found: dict[str, T]
     not_found: set[str]
 
 
@@ -82,7 +92,7 @@ class UpstreamClient:
 
     async def batch_snapshots(
         self, event_ids: Sequence[str], *, transferables: bool | None
-    ) -> BatchResult:
+    ) -> BatchResult[Snapshot]:
         """Several events in one call; `BatchUnsupported` if there is no such endpoint."""
         path = "/workstream_events/batch/fetch"
         body = {"workstreamEvents": {"iterable": [{"id": event_id} for event_id in event_ids]}}
@@ -104,6 +114,45 @@ class UpstreamClient:
             event_id = _event_id(raw, path)
             found[event_id] = Snapshot(raw, event_id)
         return BatchResult(found, set(document.get("notFound") or ()))
+
+    async def record(self, relation: Relation, record_id: str) -> Json:
+        """The record `record_id` of `relation` (a tag, a website, ...), as its own endpoint
+        answers it: the SDK's `relation.model`."""
+        path = relation.record_path + path_segment(record_id)
+        answer = await self._send(Call(relation.key, "GET", path), retry=True)
+        if answer.status_code in {404, 410}:
+            raise NotFound.record(relation.noun, record_id)
+        record = _object(_ok(answer, path), path)
+        if record.get("id") != record_id:
+            logger.warning("%s: answered for another record", path)
+            raise UpstreamBadResponse(
+                f"Pieces OS answered for another {relation.noun} than {shown_id(record_id)}."
+            )
+        return record
+
+    async def batch_summaries(self, summary_ids: Sequence[str]) -> BatchResult[Json]:
+        """Several workstream summaries in one call; `BatchUnsupported` if there is no
+        such endpoint (an older Pieces OS)."""
+        path = "/workstream_summaries/batch"
+        body = {"workstreamSummaries": {"iterable": [{"id": each} for each in summary_ids]}}
+        answer = await self._send(
+            Call("summaries_batch", "POST", path, body=orjson.dumps(body)), retry=True
+        )
+        if answer.status_code in {404, 405}:
+            raise BatchUnsupported
+        document = _object(_ok(answer, path), path)
+        summaries = document.get("workstreamSummaries")
+        iterable = summaries.get("iterable") if isinstance(summaries, dict) else None
+        not_found = document.get("notFound") or []
+        if (
+            not isinstance(iterable, list)
+            or not all(isinstance(s, dict) and isinstance(s.get("id"), str) for s in iterable)
+            or not isinstance(not_found, list)
+            or not all(isinstance(each, str) for each in not_found)
+        ):
+            logger.warning("%s: a batch answer of an unexpected shape", path)
+            raise UpstreamBadResponse("Pieces OS sent a batch answer of an unexpected shape.")
+        return BatchResult({summary["id"]: summary for summary in iterable}, set(not_found))
 
     async def identifiers(self, filters: dict[str, str], *, limit: int | None = None) -> list[str]:
         """Ids of the events matching `filters` (created_from, updated_to, ...), newest first."""

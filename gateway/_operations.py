@@ -25,6 +25,7 @@ from gateway._loaders import SnapshotFetcher
 from gateway._metrics import Metrics
 from gateway._persisted import PersistedQueries, cache_control
 from gateway._refusals import Refusal
+from gateway._related import RecordFetcher
 from gateway._tracing import Tracing
 from schema import Context, Documents, Prepared, run, subscribe
 
@@ -72,6 +73,7 @@ class Operations:
     persisted: PersistedQueries
     upstream: UpstreamClient
     snapshots: SnapshotFetcher
+    records: RecordFetcher
     metrics: Metrics
     tracing: Tracing
     timeout: float
@@ -119,6 +121,7 @@ class Operations:
         context = Context(
             upstream=upstream,
             snapshots=self.snapshots.loader(upstream),
+            records=self.records.loaders(upstream),
             max_page_size=self.max_page_size,
             max_ids=self.max_ids,
             request_id=caller.request_id,

@@ -87,10 +87,17 @@ class Settings(BaseSettings):
         3.0, gt=0, description="Seconds the open breaker fails fast before it lets a probe by."
     )
     upstream_batch_size: int = Field(
-        100, ge=1, description="Most snapshots asked for in one upstream batch call."
+        100,
+        ge=1,
+        description="Most records (snapshots, summaries) asked for in one upstream batch call.",
     )
     upstream_concurrency: int = Field(
-        8, ge=1, description="Most single snapshot reads at once, when there is no batch endpoint."
+        8,
+        ge=1,
+        description=(
+            "Most single reads by id at once: snapshots when there is no batch endpoint, "
+            "and related records."
+        ),
     )
     forward_headers: CommaList = Field(
         (), description="Client request headers passed on to the upstream (e.g. Authorization)."

@@ -6,6 +6,7 @@ from schema._build import build_schema, print_sdl
 from schema._context import (
     Context,
     Json,
+    Records,
     Snapshot,
     SnapshotKey,
     WorkstreamEventApi,
@@ -15,6 +16,7 @@ from schema._context import (
 from schema._documents import Documents, Prepared
 from schema._execution import run, subscribe
 from schema._limits import SchemaOptions
+from schema._related import as_flattened
 from schema._relations import RELATIONS, Relation
 
 __all__ = [
@@ -23,11 +25,13 @@ __all__ = [
     "Documents",
     "Json",
     "Prepared",
+    "Records",
     "Relation",
     "SchemaOptions",
     "Snapshot",
     "SnapshotKey",
     "WorkstreamEventApi",
+    "as_flattened",
     "build_schema",
     "check_id",
     "print_sdl",

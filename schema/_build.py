@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from functools import cache
-from typing import Final
+from typing import Any, Final
 
 import strawberry
 from strawberry.federation import Schema as FederationSchema
@@ -16,8 +17,8 @@ from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from schema._context import Context, snapshot_keys
-from schema._entity import representation_error
+from schema._context import Context, SnapshotKey, snapshot_keys
+from schema._entity import ENTITY_TYPES, as_entity, representation_error
 from schema._keys import read_field
 from schema._mutation import Mutation
 from schema._query import Query
@@ -40,15 +41,29 @@ class _Schema(FederationSchema):
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
         # A bad representation is refused at its index instead of failing them all;
-        # the others load as `workstreamEvents(ids:)` loads its ids.
+        # the others load as `workstreamEvents(ids:)` and `reference` load theirs.
         errors = [representation_error(each) for each in representations]
-        ids = [r["id"] for r, error in zip(representations, errors, strict=True) if not error]  # type: ignore[index]
+        good = [r for r, error in zip(representations, errors, strict=True) if not error]
         context: Context = info.context
-        keys = iter(snapshot_keys(ids, None, max_ids=context.max_ids, argument="representations"))
+        keys = snapshot_keys(
+            [r["id"] for r in good],  # type: ignore[index]
+            None,
+            max_ids=context.max_ids,
+            argument="representations",
+        )
+        loads = iter(zip(good, keys, strict=True))
         return [
-            FederationAny(error) if error else context.event(next(keys))  # type: ignore[misc]
+            FederationAny(error) if error else _load(context, *next(loads))  # type: ignore[misc]
             for error in errors
         ]
+
+
+def _load(context: Context, representation: Any, key: SnapshotKey) -> Awaitable[object]:
+    type_name = representation["__typename"]
+    relation = ENTITY_TYPES[type_name]
+    if relation is None:
+        return as_entity(type_name, context.event(key))
+    return as_entity(type_name, context.records.load(relation, key.id))
 
 
 @cache

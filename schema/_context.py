@@ -1,26 +1,29 @@
 """What the resolvers need from the running gateway, per request.
 
 The schema does not know how the upstream is reached: the gateway hands each
-operation a `Context` holding an object that speaks the upstream API and the
-operation's DataLoader of snapshots. A `Snapshot` is an event as Pieces OS
-sent it: its JSON text, parsed whole only when a resolver asks for it (the
-compiled path decodes just the fields it selects).
+operation a `Context` holding an object that speaks the upstream API, the
+operation's DataLoader of snapshots and its loaders of related records. A
+`Snapshot` is an event as Pieces OS sent it: its JSON text, parsed whole only
+when a resolver asks for it (the compiled path decodes just the fields it
+selects).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol
 
 import orjson
 from strawberry.dataloader import DataLoader
 
+from schema._relations import Relation
 from schema.errors import BadUserInput, UpstreamBadResponse, shown_id
 
 __all__ = [
     "Context",
     "Json",
+    "Records",
     "Snapshot",
     "SnapshotKey",
     "WorkstreamEventApi",
@@ -130,10 +133,20 @@ class WorkstreamEventApi(Protocol):
     async def increment_scores(self, event_id: str, increment: Json | None) -> None: ...
 
 
+class Records(Protocol):
+    """The records events point at (tags, websites, ...), for one operation: each
+    distinct id of a relation fetched once (gateway._related)."""
+
+    def load(self, relation: Relation, record_id: str) -> Awaitable[Json]:
+        """The record, in the form an embedded reference has (its `Flattened<X>`)."""
+        ...
+
+
 @dataclass(slots=True)
 class Context:
     upstream: WorkstreamEventApi
     snapshots: DataLoader[SnapshotKey, Snapshot]
+    records: Records
     max_page_size: int
     max_ids: int = 1000
     request_id: str = ""

@@ -7,7 +7,8 @@ import enum
 
 import strawberry
 
-from schema._entity import WorkstreamEventEntity
+from schema._entity import Entity
+from schema._related import reference_of
 from schema._scalars import DateTime, Int64, JSONObject
 
 OUTPUT_TYPES = ('Accessor', 'Accessors', 'Aesthetics', 'AllocationCloud', 'AllocationCloudStatus', 'AllocationCloudUrl', 'AllocationCloudUrls', 'AllowedCloudModelsInstanceConfiguration', 'AnonymousTemporalRange', 'Application', 'Applications', 'Auth0OpenAIUserMetadata', 'Auth0UserAllocationMetadata', 'Auth0UserMetadata', 'BigQueryInstanceConfiguration', 'BrowserSelection', 'BrowserTab', 'BrowserTabValue', 'BrowserTabValues', 'BrowserTabs', 'ByteDescriptor', 'Classification', 'Classifications', 'CloudBackupCreationInstanceConfiguration', 'CodeAnalysis', 'ConnectToCloudInstanceConfiguration', 'ConversationGrounding', 'ConversationMessageAgent', 'DeleteCloudBackupInstanceConfiguration', 'DeniedWorkstreamPatternEngineSourcesInstanceConfiguration', 'DeniedWorkstreamPatternEngineWebsitesInstanceConfiguration', 'DescopeUserMetadata', 'DocumentContributor', 'DocumentContributors', 'Edges', 'EmbeddedModelSchema', 'Embedding', 'Embeddings', 'ExternalProvider', 'ExternalProviderProfileData', 'ExternalProviders', 'FileFormat', 'FlattenedActivities', 'FlattenedActivity', 'FlattenedAnalysis', 'FlattenedAnchor', 'FlattenedAnchorPoint', 'FlattenedAnchorPoints', 'FlattenedAnchors', 'FlattenedAnnotation', 'FlattenedAnnotations', 'FlattenedAsset', 'FlattenedAssets', 'FlattenedConversation', 'FlattenedConversationMessage', 'FlattenedConversationMessages', 'FlattenedConversations', 'FlattenedDistribution', 'FlattenedDistributions', 'FlattenedEntities', 'FlattenedEntity', 'FlattenedFormat', 'FlattenedFormats', 'FlattenedHint', 'FlattenedHints', 'FlattenedIdentifiedWorkstreamPatternEngineSource', 'FlattenedIdentifiedWorkstreamPatternEngineSources', 'FlattenedImageAnalysis', 'FlattenedOCRAnalysis', 'FlattenedPerson', 'FlattenedPersons', 'FlattenedPreview', 'FlattenedRange', 'FlattenedRanges', 'FlattenedSensitive', 'FlattenedSensitives', 'FlattenedShare', 'FlattenedShares', 'FlattenedSubscription', 'FlattenedSubscriptions', 'FlattenedTag', 'FlattenedTags', 'FlattenedUserProfile', 'FlattenedUsers', 'FlattenedWebsite', 'FlattenedWebsites', 'FlattenedWorkstreamEvent', 'FlattenedWorkstreamEvents', 'FlattenedWorkstreamPatternEngineSourceWindow', 'FlattenedWorkstreamPatternEngineSourceWindows', 'FlattenedWorkstreamSummaries', 'FlattenedWorkstreamSummary', 'Font', 'FragmentFormat', 'FragmentMetadata', 'GitHubDistribution', 'GitHubGistDistribution', 'GroupedTimestamp', 'IDESelection', 'IDESelections', 'IDETab', 'IDETabs', 'InstanceConfiguration', 'InstanceConfigurationAllowedCloudModelsDefaultModels', 'InstanceConfigurationAllowedModel', 'InstanceConfigurationAllowedModels', 'InstanceConfigurationAnalytics', 'InstanceConfigurationDeniedWorkstreamPatternEngineSource', 'InstanceConfigurationDeniedWorkstreamPatternEngineSources', 'InstanceConfigurationDeniedWorkstreamPatternEngineWebsite', 'InstanceConfigurationDeniedWorkstreamPatternEngineWebsites', 'InstanceConfigurationExternalCloud', 'InstanceConfigurationExternalProvider', 'LanguageServerProtocol', 'LanguageServerProtocolCode', 'LanguageServerProtocolCodeDescription', 'LanguageServerProtocolDiagnostic', 'LanguageServerProtocolDiagnostics', 'LanguageServerProtocolLocation', 'LanguageServerProtocolLocationRange', 'LanguageServerProtocolLocationRangePosition', 'ListCloudBackupsInstanceConfiguration', 'ListSpecificCloudBackupInstanceConfiguration', 'MailgunDistribution', 'MailgunMetadata', 'Model', 'ModelCapabilities', 'ModelMaxTokens', 'NativeAccessibility', 'NativeClipboard', 'NativeClipboardContent', 'NativeOCR', 'Node', 'PersonBasicType', 'PersonType', 'ProcessingInstanceConfiguration', 'ProjectModule', 'ProjectModules', 'QGPTConversationPipeline', 'QGPTConversationPipelineForContextualizedCodeDialog', 'QGPTConversationPipelineForContextualizedCodeGeneration', 'QGPTConversationPipelineForContextualizedCodeWorkstreamDialog', 'QGPTConversationPipelineForGeneralizedCodeDialog', 'QGPTPromptPipeline', 'QGPTTaskPipeline', 'QGPTTaskPipelineForCodeCommentation', 'QGPTTaskPipelineForCodeCompletion', 'QGPTTaskPipelineForCodeExplanation', 'QGPTTaskPipelineForCodeFix', 'QGPTTaskPipelineForCodeModification', 'Recipients', 'ReconnectToCloudInstanceConfiguration', 'ReferencedActivity', 'ReferencedAnchor', 'ReferencedAnchorPoint', 'ReferencedAnnotation', 'ReferencedAsset', 'ReferencedConversation', 'ReferencedConversationMessage', 'ReferencedDistribution', 'ReferencedEntity', 'ReferencedFormat', 'ReferencedHint', 'ReferencedIdentifiedWorkstreamPatternEngineSource', 'ReferencedModel', 'ReferencedPerson', 'ReferencedRange', 'ReferencedSensitive', 'ReferencedSubscription', 'ReferencedTag', 'ReferencedUser', 'ReferencedWebsite', 'ReferencedWorkstreamEvent', 'ReferencedWorkstreamPatternEngineSourceWindow', 'ReferencedWorkstreamSummary', 'Relationship', 'RestoreCloudBackupInstanceConfiguration', 'Score', 'SeededAnchor', 'SeededAnnotation', 'SeededAssetEnrichment', 'SeededConnectorTracking', 'SeededWebsite', 'SegmentInstanceConfiguration', 'SendInternalSummaryReportsToUserTeamServiceInstanceConfiguration', 'SensitiveMetadata', 'ShareSnippetInstanceConfiguration', 'TemporalRangeGrounding', 'TextLocation', 'TextMatch', 'Theme', 'TransferableBytes', 'TransferableString', 'UpdateAllocationCloudInstanceConfiguration', 'UserProfile', 'WorkstreamEvent', 'WorkstreamEventContext', 'WorkstreamEventTrigger', 'WorkstreamEventTriggerContextBrowser', 'WorkstreamEventTriggerContextIDE', 'WorkstreamPatternEngineSource', 'WorkstreamPatternEngineSourceSupportedAccessibility')
@@ -1944,8 +1945,8 @@ class FlattenedAnalysis:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.federation.type(name='FlattenedAnchor', shareable=True)
-class FlattenedAnchor:
+@strawberry.federation.type(name='FlattenedAnchor', keys=['id'], shareable=True)
+class FlattenedAnchor(Entity):
     annotations: FlattenedAnnotations | None
     assets: FlattenedAssets | None
     conversations: FlattenedConversations | None
@@ -1997,8 +1998,8 @@ class FlattenedAnchors:
     score: Score | None
 
 
-@strawberry.federation.type(name='FlattenedAnnotation', shareable=True)
-class FlattenedAnnotation:
+@strawberry.federation.type(name='FlattenedAnnotation', keys=['id'], shareable=True)
+class FlattenedAnnotation(Entity):
     anchor: ReferencedAnchor | None
     anchors: FlattenedAnchors | None
     asset: ReferencedAsset | None
@@ -2102,8 +2103,8 @@ class FlattenedConversation:
     websites: FlattenedWebsites | None
 
 
-@strawberry.federation.type(name='FlattenedConversationMessage', shareable=True)
-class FlattenedConversationMessage:
+@strawberry.federation.type(name='FlattenedConversationMessage', keys=['id'], shareable=True)
+class FlattenedConversationMessage(Entity):
     agent: ConversationMessageAgent | None
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
@@ -2240,8 +2241,8 @@ class FlattenedHints:
     score: Score | None
 
 
-@strawberry.federation.type(name='FlattenedIdentifiedWorkstreamPatternEngineSource', shareable=True)
-class FlattenedIdentifiedWorkstreamPatternEngineSource:
+@strawberry.federation.type(name='FlattenedIdentifiedWorkstreamPatternEngineSource', keys=['id'], shareable=True)
+class FlattenedIdentifiedWorkstreamPatternEngineSource(Entity):
     accessibility: WorkstreamPatternEngineSourceSupportedAccessibility | None
     anchors: FlattenedAnchors | None
     conversations: FlattenedConversations | None
@@ -2286,8 +2287,8 @@ class FlattenedOCRAnalysis:
     schema: EmbeddedModelSchema | None
 
 
-@strawberry.federation.type(name='FlattenedPerson', shareable=True)
-class FlattenedPerson:
+@strawberry.federation.type(name='FlattenedPerson', keys=['id'], shareable=True)
+class FlattenedPerson(Entity):
     access: JSONObject | None
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
@@ -2429,8 +2430,8 @@ class FlattenedSubscriptions:
     score: Score | None
 
 
-@strawberry.federation.type(name='FlattenedTag', shareable=True)
-class FlattenedTag:
+@strawberry.federation.type(name='FlattenedTag', keys=['id'], shareable=True)
+class FlattenedTag(Entity):
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
     assets: FlattenedAssets | None
@@ -2483,8 +2484,8 @@ class FlattenedUsers:
     score: Score | None
 
 
-@strawberry.federation.type(name='FlattenedWebsite', shareable=True)
-class FlattenedWebsite:
+@strawberry.federation.type(name='FlattenedWebsite', keys=['id'], shareable=True)
+class FlattenedWebsite(Entity):
     annotations: FlattenedAnnotations | None
     assets: FlattenedAssets | None
     conversations: FlattenedConversations | None
@@ -2548,8 +2549,8 @@ class FlattenedWorkstreamEvents:
     score: Score | None
 
 
-@strawberry.federation.type(name='FlattenedWorkstreamPatternEngineSourceWindow', shareable=True)
-class FlattenedWorkstreamPatternEngineSourceWindow:
+@strawberry.federation.type(name='FlattenedWorkstreamPatternEngineSourceWindow', keys=['id'], shareable=True)
+class FlattenedWorkstreamPatternEngineSourceWindow(Entity):
     created: GroupedTimestamp
     id: strawberry.ID
     name: str
@@ -2577,8 +2578,8 @@ class FlattenedWorkstreamSummaries:
     score: Score | None
 
 
-@strawberry.federation.type(name='FlattenedWorkstreamSummary', shareable=True)
-class FlattenedWorkstreamSummary:
+@strawberry.federation.type(name='FlattenedWorkstreamSummary', keys=['id'], shareable=True)
+class FlattenedWorkstreamSummary(Entity):
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
     applications: Applications | None
@@ -3102,7 +3103,7 @@ class ReferencedActivity:
 @strawberry.federation.type(name='ReferencedAnchor', shareable=True)
 class ReferencedAnchor:
     id: strawberry.ID
-    reference: FlattenedAnchor | None
+    reference: FlattenedAnchor | None = strawberry.field(resolver=reference_of('anchors'))
     schema: EmbeddedModelSchema | None
 
 
@@ -3116,7 +3117,7 @@ class ReferencedAnchorPoint:
 @strawberry.federation.type(name='ReferencedAnnotation', shareable=True)
 class ReferencedAnnotation:
     id: strawberry.ID
-    reference: FlattenedAnnotation | None
+    reference: FlattenedAnnotation | None = strawberry.field(resolver=reference_of('annotations'))
     schema: EmbeddedModelSchema | None
 
 
@@ -3137,7 +3138,7 @@ class ReferencedConversation:
 @strawberry.federation.type(name='ReferencedConversationMessage', shareable=True)
 class ReferencedConversationMessage:
     id: strawberry.ID
-    reference: FlattenedConversationMessage | None
+    reference: FlattenedConversationMessage | None = strawberry.field(resolver=reference_of('messages'))
     schema: EmbeddedModelSchema | None
 
 
@@ -3172,7 +3173,7 @@ class ReferencedHint:
 @strawberry.federation.type(name='ReferencedIdentifiedWorkstreamPatternEngineSource', shareable=True)
 class ReferencedIdentifiedWorkstreamPatternEngineSource:
     id: strawberry.ID
-    reference: FlattenedIdentifiedWorkstreamPatternEngineSource | None
+    reference: FlattenedIdentifiedWorkstreamPatternEngineSource | None = strawberry.field(resolver=reference_of('sources'))
     schema: EmbeddedModelSchema | None
 
 
@@ -3185,7 +3186,7 @@ class ReferencedModel:
 @strawberry.federation.type(name='ReferencedPerson', shareable=True)
 class ReferencedPerson:
     id: strawberry.ID
-    reference: FlattenedPerson | None
+    reference: FlattenedPerson | None = strawberry.field(resolver=reference_of('persons'))
     schema: EmbeddedModelSchema | None
 
 
@@ -3213,7 +3214,7 @@ class ReferencedSubscription:
 @strawberry.federation.type(name='ReferencedTag', shareable=True)
 class ReferencedTag:
     id: strawberry.ID
-    reference: FlattenedTag | None
+    reference: FlattenedTag | None = strawberry.field(resolver=reference_of('tags'))
     schema: EmbeddedModelSchema | None
 
 
@@ -3227,7 +3228,7 @@ class ReferencedUser:
 @strawberry.federation.type(name='ReferencedWebsite', shareable=True)
 class ReferencedWebsite:
     id: strawberry.ID
-    reference: FlattenedWebsite | None
+    reference: FlattenedWebsite | None = strawberry.field(resolver=reference_of('websites'))
     schema: EmbeddedModelSchema | None
 
 
@@ -3241,14 +3242,14 @@ class ReferencedWorkstreamEvent:
 @strawberry.federation.type(name='ReferencedWorkstreamPatternEngineSourceWindow', shareable=True)
 class ReferencedWorkstreamPatternEngineSourceWindow:
     id: strawberry.ID
-    reference: FlattenedWorkstreamPatternEngineSourceWindow | None
+    reference: FlattenedWorkstreamPatternEngineSourceWindow | None = strawberry.field(resolver=reference_of('source_windows'))
     schema: EmbeddedModelSchema | None
 
 
 @strawberry.federation.type(name='ReferencedWorkstreamSummary', shareable=True)
 class ReferencedWorkstreamSummary:
     id: strawberry.ID
-    reference: FlattenedWorkstreamSummary | None
+    reference: FlattenedWorkstreamSummary | None = strawberry.field(resolver=reference_of('summaries'))
     schema: EmbeddedModelSchema | None
 
 
@@ -3442,7 +3443,7 @@ class UserProfile:
 
 
 @strawberry.federation.type(name='WorkstreamEvent', keys=['id'], description='One thing the user did, as Pieces OS recorded it: in which application, when, and what it relates to (summaries, tags, websites, people, ...).')
-class WorkstreamEvent(WorkstreamEventEntity):
+class WorkstreamEvent(Entity):
     anchors: FlattenedAnchors | None
     annotations: FlattenedAnnotations | None
     application: Application

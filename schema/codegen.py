@@ -34,17 +34,23 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schema._keys import attribute_name
-from schema._relations import RECORD_MODELS
+from schema._relations import RECORD_MODELS, RELATIONS
 
 SDK_PACKAGE = "pieces_os_client"
 OUTPUT_ROOTS = ("WorkstreamEvent",)
 INPUT_ROOTS = ("WorkstreamEvent", "SeededScoreIncrement", "SeededWorkstreamEvent")
-# Federation: the entities this subgraph owns, by key, each with the hand-written
-# base class (in schema/_entity.py) that resolves it from a representation. Every
-# other object type is a value type that a sibling Pieces subgraph generated the
-# same way would declare too: it is @shareable. Input types, enums and scalars
-# compose without a directive when declared identically.
-ENTITIES = {"WorkstreamEvent": ("id", "WorkstreamEventEntity")}
+# Federation: the entities this subgraph resolves by key, all through the
+# hand-written base class `schema._entity.Entity`: the events it owns, and the
+# records they point at (shareable, as a sibling Pieces subgraph generated the
+# same way would declare them too). Every other object type is a value type:
+# @shareable. Input types, enums and scalars compose without a directive when
+# declared identically.
+ENTITIES = {
+    "WorkstreamEvent": ("id", False),
+    **{relation.flattened: ("id", True) for relation in RELATIONS},
+}
+# `Referenced<X>.reference` of these is resolved on demand (schema._related).
+REFERENCES = {relation.referenced: relation.key for relation in RELATIONS}
 CONTRACT_ROOTS = (
     *INPUT_ROOTS,
     "WorkstreamEventsBatchFetchInput",
@@ -298,11 +304,11 @@ def _render_class(contract: Contract, name: str, *, kind: str) -> list[str]:
         out = [f"@strawberry.input(name={gql_name!r}{_description(gql_name)})\n"]
         out.append(f"class {gql_name}:\n")
     elif name in ENTITIES:
-        key, base = ENTITIES[name]
+        key, shareable = ENTITIES[name]
         out = [
             f"@strawberry.federation.type(name={gql_name!r}, keys=[{key!r}]"
-            f"{_description(gql_name)})\n",
-            f"class {gql_name}({base}):\n",
+            f"{', shareable=True' if shareable else ''}{_description(gql_name)})\n",
+            f"class {gql_name}(Entity):\n",
         ]
     else:
         out = [
@@ -329,6 +335,9 @@ def _render_class(contract: Contract, name: str, *, kind: str) -> list[str]:
                 else ("strawberry.UNSET")
             )
             out.append(f"    {attr}: {annotation} = {default}\n")
+        elif kind == "type" and field.key == "reference" and name in REFERENCES:
+            resolver = f"resolver=reference_of({REFERENCES[name]!r})"
+            out.append(f"    {attr}: {annotation} = strawberry.field({resolver})\n")
         elif options:
             out.append(f"    {attr}: {annotation} = strawberry.field({options})\n")
         else:
@@ -349,9 +358,8 @@ def render_types(contract: Contract) -> str:
         "from __future__ import annotations\n\n",
         "import enum\n\n",
         "import strawberry\n\n",
-        "from schema._entity import "
-        + ", ".join(sorted(base for _, base in ENTITIES.values()))
-        + "\n",
+        "from schema._entity import Entity\n",
+        "from schema._related import reference_of\n",
         "from schema._scalars import DateTime, Int64, JSONObject\n\n",
         f"OUTPUT_TYPES = {tuple(outputs)!r}\n",
         f"INPUT_TYPES = {tuple(n + 'Input' for n in inputs)!r}\n",

@@ -61,7 +61,12 @@ class NotFound(GatewayError):
 
     @classmethod
     def event(cls, event_id: str) -> NotFound:
-        return cls(f"No workstream event has the id {shown_id(event_id)}.", id=event_id)
+        return cls.record("workstream event", event_id)
+
+    @classmethod
+    def record(cls, noun: str, record_id: str) -> NotFound:
+        """No `noun` (a tag, a website, ...) has `record_id`."""
+        return cls(f"No {noun} has the id {shown_id(record_id)}.", id=record_id)
 
 
 class UpstreamFailure(GatewayError):

@@ -41,7 +41,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from schema._context import Snapshot
-from schema._entity import WorkstreamEventEntity
+from schema._entity import Entity
 from schema._keys import read_field, upstream_key
 from schema._query import Query
 from schema.compiled._complete import (
@@ -243,7 +243,7 @@ def _object(
 ) -> tuple[Complete, Shape]:
     is_type_of = gtype.is_type_of
     if is_type_of is not None and (
-        getattr(is_type_of, "__func__", None) is not WorkstreamEventEntity.is_type_of.__func__  # type: ignore[attr-defined]
+        getattr(is_type_of, "__func__", None) is not Entity.is_type_of.__func__  # type: ignore[attr-defined]
     ):
         raise Uncompilable  # a type check the plan would have to repeat
     grouped, defers, _ = collect_subfields(

@@ -67,7 +67,7 @@ def make_feed(recorder: Recorder, clock: Clock, **options: Any) -> ChangeFeed:
     resilience = Resilience(
         transport, Breaker(threshold=100, cooldown=1.0), retries=0, deadline=5.0
     )
-    fetcher = SnapshotFetcher(metrics, batch_size=2, concurrency=4)
+    fetcher = SnapshotFetcher(metrics, batch_size=2, singles=asyncio.Semaphore(4))
     return ChangeFeed(
         UpstreamClient(resilience),
         fetcher,

@@ -17,7 +17,7 @@ import asyncio
 import copy
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, NamedTuple
 
 import orjson
@@ -28,7 +28,16 @@ from hypothesis import strategies as st
 from strawberry.dataloader import DataLoader
 
 from gateway.simulator import create_simulator
-from schema import Context, Documents, SchemaOptions, Snapshot, SnapshotKey, build_schema, run
+from schema import (
+    Context,
+    Documents,
+    Relation,
+    SchemaOptions,
+    Snapshot,
+    SnapshotKey,
+    build_schema,
+    run,
+)
 from schema._documents import DOCUMENT_CACHE_CHARS
 from schema.compiled._executor import MAX_VARIANTS
 from schema.errors import BadUserInput, NotFound, UpstreamUnavailable
@@ -89,6 +98,17 @@ class _Upstream:
         return call
 
 
+class _Records:
+    """The records events point at: those of the simulator the events come from."""
+
+    def load(self, relation: Relation, record_id: str) -> Awaitable[Any]:
+        async def load() -> Any:
+            await asyncio.sleep(0)  # an upstream answers on a later turn of the loop
+            raise NotFound.record(relation.noun, record_id)
+
+        return load()
+
+
 def _context(store: dict[str, Any], batches: list[list[SnapshotKey]]) -> Context:
     async def load(keys: Sequence[SnapshotKey]) -> list[Any]:
         batches.append(list(keys))
@@ -107,7 +127,12 @@ def _context(store: dict[str, Any], batches: list[list[SnapshotKey]]) -> Context
                 outcomes.append(NotFound(f"No workstream event has the id {key.id!r}.", id=key.id))
         return outcomes
 
-    return Context(upstream=_Upstream(), snapshots=DataLoader(load_fn=load), max_page_size=10)
+    return Context(
+        upstream=_Upstream(),
+        snapshots=DataLoader(load_fn=load),
+        records=_Records(),
+        max_page_size=10,
+    )
 
 
 class Ran(NamedTuple):

@@ -21,7 +21,7 @@ from strawberry.federation.schema_directives import FederationDirective
 import schema._generated as generated
 from gateway import Settings, create_app
 from gateway.simulator import create_simulator
-from schema import build_schema, print_sdl
+from schema import RELATIONS, build_schema, print_sdl
 from schema._build import FEDERATION_VERSION
 from tests.conftest import UPSTREAM, GraphQLClient
 from tests.recording import Recorder
@@ -79,12 +79,19 @@ def test_the_link_names_the_lowest_version_that_defines_the_directives_used() ->
     assert "{}.{}".format(*lowest) == FEDERATION_VERSION
 
 
-def test_workstream_event_is_the_one_entity_and_other_objects_are_shareable() -> None:
+def test_the_events_and_their_related_records_are_the_entities_and_other_objects_shareable() -> (
+    None
+):
     directives = _directives(print_sdl())
     assert directives["WorkstreamEvent"] == ["key"]
     assert '\ntype WorkstreamEvent @key(fields: "id") {' in print_sdl()
+    related = {relation.flattened for relation in RELATIONS}
+    assert len(related) == 9
+    for name in related:
+        assert directives[name] == ["key", "shareable"], name
+        assert f'\ntype {name} @key(fields: "id") @shareable {{' in print_sdl()
     for name in generated.OUTPUT_TYPES:
-        if name != "WorkstreamEvent":
+        if name != "WorkstreamEvent" and name not in related:
             assert directives[name] == ["shareable"], name
     # Inputs and enums compose when declared identically; they take no directive.
     for name in (*generated.INPUT_TYPES, *generated.ENUM_TYPES):

@@ -39,6 +39,7 @@ def _context(source: _Changes) -> Context:
     return Context(
         upstream=None,  # type: ignore[arg-type]
         snapshots=DataLoader(load_fn=load),
+        records=None,  # type: ignore[arg-type]  # no record is read
         max_page_size=10,
         changes=source,
     )
