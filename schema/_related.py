@@ -23,11 +23,11 @@ from typing import Any
 
 from strawberry.types import Info
 
-from schema._context import Context, Json
+from schema._context import Context, Json, check_id
 from schema._keys import read_field
 from schema._relations import RELATIONS, Relation
 from schema.contract import MODELS
-from schema.errors import UpstreamBadResponse
+from schema.errors import BadUserInput, UpstreamBadResponse
 
 __all__ = ["FLATTENED_FROM", "as_flattened", "reference_of"]
 
@@ -76,6 +76,12 @@ def reference_of(key: str) -> Callable[..., Any]:
             raise UpstreamBadResponse(
                 f"Pieces OS sent a reference to a {relation.noun} without its id."
             )
+        try:
+            check_id(record_id)
+        except BadUserInput as exc:  # the upstream's id, not the client's
+            raise UpstreamBadResponse(
+                f"Pieces OS sent a reference to a {relation.noun} by an id that names none."
+            ) from exc
         return info.context.records.load(relation, record_id)
 
     return reference
