@@ -92,6 +92,9 @@ class RecordLoaders:
         self._upstream = upstream
         self._loaders: dict[str, DataLoader[str, Json]] = {}
 
+    def renewed(self) -> RecordLoaders:
+        return RecordLoaders(self._fetcher, self._upstream)
+
     def load(self, relation: Relation, record_id: str) -> Awaitable[Json]:
         loader = self._loaders.get(relation.key)
         if loader is None:

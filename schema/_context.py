@@ -141,6 +141,10 @@ class Records(Protocol):
         """The record, in the form an embedded reference has (its `Flattened<X>`)."""
         ...
 
+    def renewed(self) -> Records:
+        """The same source, remembering nothing: for a subscription's next change."""
+        ...
+
 
 @dataclass(slots=True)
 class Context:

@@ -213,6 +213,8 @@ async def _shared(
     held = _SHARED.get(key)
     if held is not None and held[0] is event and held[1] is prepared:
         return held[2]
+    # A subscription lasts: each change reads the records it points at anew.
+    context.records = context.records.renewed()
     result = _coded(await _awaited(execute_subscription_event(executor)), context)
     _SHARED[key] = (event, prepared, result)  # held: their ids stay theirs
     return result

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from schema import Context, Documents, Prepared, SchemaOptions, Snapshot, SnapshotKey, subscribe
+from schema import (
+    Context,
+    Documents,
+    Prepared,
+    Relation,
+    SchemaOptions,
+    Snapshot,
+    SnapshotKey,
+    subscribe,
+)
 from schema._build import build_schema
 from schema._subscription import Change, ChangeKind
 
@@ -32,14 +41,33 @@ class _Changes:
         yield stream()
 
 
-def _context(source: _Changes) -> Context:
+class _Tags:
+    """Tags whose text changes with every read: `reads` counts them."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.loader: DataLoader[str, Any] = DataLoader(load_fn=self._load)
+
+    async def _load(self, ids: Sequence[str]) -> list[Any]:
+        self.reads += len(ids)
+        return [{"id": i, "text": f"{i} read {self.reads}"} for i in ids]
+
+    def load(self, relation: Relation, record_id: str) -> Awaitable[Any]:
+        return self.loader.load(record_id)
+
+    def renewed(self) -> _Tags:
+        self.loader = DataLoader(load_fn=self._load)
+        return self
+
+
+def _context(source: _Changes, records: _Tags | None = None) -> Context:
     async def load(keys: Sequence[SnapshotKey]) -> list[Snapshot]:
         raise AssertionError("no snapshot is read")
 
     return Context(
         upstream=None,  # type: ignore[arg-type]
         snapshots=DataLoader(load_fn=load),
-        records=None,  # type: ignore[arg-type]  # no record is read
+        records=records or _Tags(),
         max_page_size=10,
         changes=source,
     )
@@ -65,6 +93,30 @@ async def test_one_change_is_executed_once_for_every_subscriber_of_one_shape() -
     since = {"since": "2026-11-30T00:00:00Z"}
     (other,) = await _results(prepared, source, since)  # other variables: another cohort
     assert other is not first[0] and other.data == first[0].data
+
+
+async def test_each_change_reads_the_records_it_points_at_anew() -> None:
+    query = """subscription { workstreamEventChanges {
+      workstreamEvent { tags { iterable { reference { text } } } }
+    } }"""
+    tagged = {"id": "e1", "tags": {"iterable": [{"id": "t1"}, {"id": "t1"}]}}
+    changes = [
+        Change(ChangeKind.UPDATED, "e1", f"2026-12-01T00:00:0{n}.000Z", {**tagged})
+        for n in range(2)
+    ]
+    tags = _Tags()
+    results = [
+        r
+        async for r in subscribe(SCHEMA, _prepared(query), _context(_Changes(changes), tags), None)
+    ]
+    texts = [
+        [
+            i["reference"]["text"]
+            for i in r.data["workstreamEventChanges"]["workstreamEvent"]["tags"]["iterable"]
+        ]
+        for r in results
+    ]
+    assert texts == [["t1 read 1", "t1 read 1"], ["t1 read 2", "t1 read 2"]]
 
 
 async def test_a_refused_variable_is_coded() -> None:
