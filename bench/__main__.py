@@ -40,7 +40,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=int(os.environ.get("BENCH_EVENT_KB", "30")),
         help="KB per simulated event, as Pieces OS records a busy day (env BENCH_EVENT_KB, "
-        "default 30; 0: ordinary ~2 KB events)",
+        "default 30; 0: ordinary ~3 KB events)",
     )
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
     parser.add_argument(

@@ -128,7 +128,7 @@ def session(
 ) -> Iterator[Session]:
     """Start the services (stopped by pid on the way out) and build the workloads.
 
-    The simulator's events weigh about `event_kb` KB each (None: ordinary, ~2 KB).
+    The simulator's events weigh about `event_kb` KB each (None: ordinary, ~3 KB).
     With `peer`, GraphQL Mesh too, with its own small and full selection rows.
     """
     exe = _executable()

@@ -69,6 +69,21 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def selected(model: str, values: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The keys any of `values` has, each with the keys selected below it (None: a leaf)."""
+    tree: dict[str, Any] = {}
+    for key, kind, _ in MODELS[model]:
+        present = [v[key] for v in values if v.get(key) is not None]
+        if not present:
+            continue
+        target = _target(kind)
+        if target in MODELS and not kind.startswith("{"):
+            tree[key] = selected(target, [item for value in present for item in _items(value)])
+        else:
+            tree[key] = None
+    return tree
+
+
 def selection(
     model: str,
     values: Sequence[dict[str, Any]],
@@ -76,25 +91,24 @@ def selection(
     *,
     empty: str | None = None,
 ) -> str:
-    """A selection set naming every field that any of `values` has.
+    """A selection set naming every field that any of `values` has (see `selected`).
 
     `name` turns a JSON key into the field's name: camelCase for the gateway, as is for Mesh.
     An object with no field set (`trigger: {}`) is left out, or, with `empty`, selected
     with that one field (the round-trip tests select `__typename`).
     """
+    return _printed(selected(model, values), name, empty)
+
+
+def _printed(tree: dict[str, Any], name: Callable[[str], str], empty: str | None) -> str:
     parts = []
-    for key, kind, _ in MODELS[model]:
-        present = [v[key] for v in values if v.get(key) is not None]
-        if not present:
-            continue
-        target = _target(kind)
-        if target in MODELS and not kind.startswith("{"):
-            nested = [item for value in present for item in _items(value)]
-            inner = selection(target, nested, name, empty=empty)
-            if inner != "{  }":  # only empty objects: nothing to select
-                parts.append(f"{name(key)} {inner}")
-        else:
+    for key, below in tree.items():
+        if below is None:
             parts.append(name(key))
+            continue
+        inner = _printed(below, name, empty)
+        if inner != "{  }":  # only empty objects: nothing to select
+            parts.append(f"{name(key)} {inner}")
     return "{ " + (" ".join(parts) or (empty or "")) + " }"
 
 
@@ -103,7 +117,7 @@ def ordinary(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
     The simulator's first events carry the whole contract between them (up to
     ~120 KB each, for coverage, with fields no other event has); a day of
-    Pieces OS looks like the rest (~2 KB, or ~30 KB when rich).
+    Pieces OS looks like the rest (~3 KB, or ~30 KB when rich).
     """
     sizes = [len(json.dumps(event)) for event in events]
     depths = [_depth(event) for event in events]

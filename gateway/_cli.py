@@ -199,7 +199,7 @@ def demo(events: int, seed: int, activity: float | None, **given: Any) -> None:
     type=click.IntRange(min=1),
     default=None,
     help="Grow events to about this many KB each, with nested references and screen text "
-    "[default: ordinary events, ~2 KB].",
+    "[default: ordinary events, ~3 KB].",
 )
 @_activity
 def simulator(

@@ -6,11 +6,12 @@ and to map the GraphQL answer back to upstream keys and raw enum values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from strawberry.utils.str_converters import to_camel_case
 
+from bench._workloads import selected
 from bench._workloads import selection as workload_selection
 from schema.codegen import enum_value_names
 from schema.contract import ENUMS, MODELS
@@ -98,4 +99,42 @@ def closure(model: str = ROOT) -> set[tuple[str, str]]:
                 visit(target)
 
     visit(model)
+    return out
+
+
+def as_read(
+    model: str, value: dict[str, Any], fetch: dict[str, Callable[[str], dict[str, Any]]]
+) -> dict[str, Any]:
+    """What the gateway answers for `selection(model, [value])`.
+
+    `value` cut to the selection, but for references: where the selection asks
+    for `reference` (some reference there embeds its record), one that does
+    not comes with the record the gateway fetches, `fetch[<Referenced model>](id)`,
+    cut to the same selection.
+    """
+    return _cut(model, value, selected(model, [value]), fetch)
+
+
+def _cut(
+    model: str,
+    value: dict[str, Any],
+    tree: dict[str, Any],
+    fetch: dict[str, Callable[[str], dict[str, Any]]],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, kind, _ in MODELS[model]:
+        if key not in tree:
+            continue
+        item = value.get(key)
+        if item is None and key == "reference" and model in fetch:
+            item = fetch[model](value["id"])
+        if item is None:
+            continue
+        below, target = tree[key], _target(kind)
+        if below is None:
+            out[key] = item
+        elif isinstance(item, list):
+            out[key] = [_cut(target, each, below, fetch) for each in item]
+        else:
+            out[key] = _cut(target, item, below, fetch)
     return out

@@ -7,7 +7,7 @@ it. A round is, by weight out of ten:
     create    4   a new event, like the seeded ones
     readable  2   an event's text rewritten (as `POST /workstream_event/update`)
     score     2   one of its score counters incremented
-    summary   1   a new summary associated with it
+    summary   1   a new summary (made, see `_records`) associated with it
     delete    1   the oldest event deleted
 
 `running(interval)` does a round every `interval` seconds while it is
@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from ._instants import parse_instant
-from ._seed import base_instant, new_event, new_id, new_readable
+from ._seed import References, base_instant, new_event, new_id, new_readable
 from ._store import SCORE_COUNTERS, Event, Store
 
 __all__ = ["Activity", "Change"]
@@ -45,6 +45,7 @@ class Activity:
         # Its own stream: the seeding's would make the seeded events' ids again.
         self._rng = random.Random(f"activity {seed}")
         self._base = base_instant(seed)
+        self._references = References(self._rng, self._base)
         self._event_kb = event_kb
         self._rounds: dict[str, Callable[[], str]] = {
             "create": self._create,
@@ -83,7 +84,7 @@ class Activity:
             self.step()
 
     def _create(self) -> str:
-        event = new_event(self._rng, self._base, event_kb=self._event_kb)
+        event = new_event(self._rng, self._base, self._references, event_kb=self._event_kb)
         return str(self._store.add(event)["id"])
 
     def _readable(self) -> str:
@@ -99,7 +100,10 @@ class Activity:
 
     def _summary(self) -> str:
         event_id = str(self._pick()["id"])
-        self._store.associate(event_id, "summaries", new_id(self._rng))
+        summary_id = new_id(self._rng)
+        # Pieces OS makes the summary it associates, so that its endpoint finds it.
+        self._store.records.ensure("summaries", summary_id)
+        self._store.associate(event_id, "summaries", summary_id)
         return event_id
 
     def _delete(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -12,8 +13,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._activity import Activity
 from ._faults import FaultInjection, Faults, fault_routes
+from ._record_seed import new_record
+from ._records import Records
 from ._routes import InvalidRequest, invalid_request, routes, unknown_event
-from ._seed import generate_events
+from ._seed import base_instant, generate_events
 from ._store import Store, UnknownEvent, utc_now
 
 
@@ -45,10 +48,12 @@ def create_simulator(
 ) -> Starlette:
     """An in-memory Pieces OS answering the WorkstreamEvent endpoints.
 
-    Its events are ordinary (~2 KB), or about `event_kb` KB each with their
-    nested references, screen text and anchors (see `generate_events`).
-    `batch_endpoint=False` imitates an older Pieces OS without
-    `POST /workstream_events/batch/fetch`, which then answers 404. Faults can
+    Its events are ordinary (~3 KB), or about `event_kb` KB each with their
+    nested references, screen text and anchors (see `generate_events`). It
+    holds every record they reference and answers each record's own endpoint
+    (`GET /tag/{tag}`, ...; see `_records`). `batch_endpoint=False` imitates an
+    older Pieces OS without `POST /workstream_events/batch/fetch` and
+    `POST /workstream_summaries/batch`, which then answer 404. Faults can
     be injected through `app.state.faults` (see `_faults`). Writes are stamped
     with `clock`'s now (an aware datetime).
 
@@ -59,7 +64,8 @@ def create_simulator(
     """
     if activity is not None and not activity > 0:
         raise ValueError(f"activity must be a positive number of seconds, got {activity!r}")
-    store = Store(generate_events(events, seed, event_kb=event_kb), clock=clock)
+    records = Records(partial(new_record, base=base_instant(seed)))
+    store = Store(generate_events(events, seed, event_kb=event_kb), records, clock=clock)
     rounds = Activity(store, seed=seed, event_kb=event_kb)
 
     @asynccontextmanager

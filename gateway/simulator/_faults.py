@@ -13,7 +13,8 @@ Faults apply to every endpoint but these, `count` times (or until cleared):
   goes into a Retry-After header);
 * `garbage`: answer 200 with a body that is not JSON;
 * `drop`: close the connection without a complete answer;
-* `no_batch`: the batch endpoint answers 404, as on an older Pieces OS.
+* `no_batch`: the batch endpoints (events, summaries) answer 404, as on an
+  older Pieces OS.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 __all__ = ["FaultInjection", "Faults", "fault_routes"]
 
 ADMIN_PATH = "/_simulator/faults"
-_BATCH_PATH = "/workstream_events/batch/fetch"
+_BATCH_PATHS = frozenset({"/workstream_events/batch/fetch", "/workstream_summaries/batch"})
 
 
 @dataclass
@@ -73,7 +74,7 @@ class FaultInjection:
         if scope["type"] != "http" or faults is None or scope["path"] == ADMIN_PATH:
             await self.app(scope, receive, send)
             return
-        if faults.no_batch and scope["path"] == _BATCH_PATH:
+        if faults.no_batch and scope["path"] in _BATCH_PATHS:
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
         if not faults.active() or not (

@@ -1,7 +1,13 @@
 """The Pieces OS WorkstreamEvent endpoints, answered from the simulator's `Store`.
 
+With them, the endpoints of the records events point at: one GET per relation
+(`/tag/{tag}`, ..., the paths of `schema._relations`) and the summaries' batch.
+Their `transferables` (and `association_metadata`) parameters are accepted and,
+as on the event routes, change nothing.
+
 Failures are answered as Pieces OS does: plain text, 410 for an unknown event
-snapshot and 500 for everything else, including bodies that break the contract.
+or record snapshot and 500 for everything else, including bodies that break
+the contract.
 """
 
 from __future__ import annotations
@@ -19,11 +25,16 @@ from starlette.responses import JSONResponse as _StdlibJSONResponse
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from schema import RELATIONS as RECORD_RELATIONS
+
 from ._instants import parse_instant, to_milliseconds
+from ._records import Record, UnknownRecord
 from ._store import Store, TimeRange, UnknownEvent
 from ._validate import problems
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+# Finds what a batch asks for: those found, in request order, and the ids that were not.
+Finder = Callable[[Store, list[str]], tuple[list[Record], list[str]]]
 
 
 class JSONResponse(_StdlibJSONResponse):
@@ -74,11 +85,15 @@ def routes(*, batch_endpoint: bool) -> list[BaseRoute]:
         Route("/workstream_events/{workstream_event}/delete", _delete, methods=["POST"]),
     ]
     if batch_endpoint:
-        table.append(Route("/workstream_events/batch/fetch", _batch, methods=["POST"]))
+        table.append(Route("/workstream_events/batch/fetch", _events_batch, methods=["POST"]))
+        table.append(Route("/workstream_summaries/batch", _summaries_batch, methods=["POST"]))
     for segment, key in RELATIONS.items():
         for action in ("associate", "disassociate"):
             path = f"/workstream_event/{{workstream_event}}/{segment}/{action}/{{other}}"
             table.append(Route(path, _relation(action, key), methods=["POST"]))
+    for relation in RECORD_RELATIONS:
+        endpoint = _record(relation.key, f"{relation.model} not found.")
+        table.append(Route(relation.record_path + "{record}", endpoint, methods=["GET"]))
     return table
 
 
@@ -158,11 +173,37 @@ async def _identifiers(request: Request) -> Response:
     return JSONResponse({"iterable": [{"id": event_id} for event_id in ids]})
 
 
-async def _batch(request: Request) -> Response:
-    body = await _body(request, "WorkstreamEventsBatchFetchInput")
-    wanted = (body.get("workstreamEvents") or {}).get("iterable", [])
-    found, missing = _store(request).batch(item["id"] for item in wanted)
-    return JSONResponse({"workstreamEvents": {"iterable": found}, "notFound": missing})
+def _record(key: str, not_found: str) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        try:
+            record = _store(request).record(key, _param(request, "record"))
+        except UnknownRecord:
+            return PlainTextResponse(not_found, status_code=410)
+        return JSONResponse(record)
+
+    return endpoint
+
+
+def _batch(model: str, field: str, find: Finder) -> Endpoint:
+    """A batch fetch: a `model` body listing ids under `field`, answered so, with `notFound`."""
+
+    async def endpoint(request: Request) -> Response:
+        body = await _body(request, model)
+        wanted = [item["id"] for item in (body.get(field) or {}).get("iterable", [])]
+        found, missing = find(_store(request), wanted)
+        return JSONResponse({field: {"iterable": found}, "notFound": missing})
+
+    return endpoint
+
+
+_events_batch = _batch(
+    "WorkstreamEventsBatchFetchInput", "workstreamEvents", lambda store, ids: store.batch(ids)
+)
+_summaries_batch = _batch(
+    "WorkstreamSummariesBatchInput",
+    "workstreamSummaries",
+    lambda store, ids: store.records.batch("summaries", ids),
+)
 
 
 async def _all(request: Request) -> Response:

@@ -2,18 +2,22 @@
 
 The first few carry every field and enum value of the contract (see
 `_coverage`); the rest look like what Pieces OS records on an ordinary day
-(~2 KB each), or, with `event_kb`, like a busy one (see `_rich`).
+(~3 KB each), or, with `event_kb`, like a busy one (see `_rich`). The records
+they point at are chosen by `References`, and made from their ids (see
+`_record_seed`).
 """
 
 from __future__ import annotations
 
 import random
 import uuid
+from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ._coverage import CoverageFiller
 from ._instants import format_instant
+from ._record_seed import embedded
 from ._rich import enrich
 
 # Seeded data never looks at the wall clock, so a seed always means the same events.
@@ -22,6 +26,21 @@ _SPREAD = timedelta(days=60)
 # Per coverage event; the whole contract fits in the first ten events.
 _COVERAGE_BUDGET = 250
 _SCHEMA = {"migration": 0, "semantic": "MAJOR_0_MINOR_0_PATCH_1"}
+# How many records of a relation a working session keeps coming back to, how
+# often a reference is to one of them, and how often one embeds its record.
+_RECENT = 5
+_REUSED = 0.4
+_EMBEDDED = 0.2
+# The relations of an ordinary event, with how many records each has.
+_RELATED = (
+    ("summaries", 1, 2),
+    ("tags", 1, 4),
+    ("persons", 0, 2),
+    ("websites", 0, 3),
+    ("anchors", 0, 2),
+    ("annotations", 0, 1),
+    ("messages", 0, 1),
+)
 
 _APPLICATIONS = (
     ("VS_CODE", "1.98.2"),
@@ -70,9 +89,10 @@ def generate_events(count: int, seed: int, *, event_kb: int | None = None) -> li
     rng = random.Random(seed)
     base = base_instant(seed)
     filler = CoverageFiller("WorkstreamEvent", rng, base)
+    references = References(rng, base)
     events: list[dict[str, Any]] = []
     for _ in range(count):
-        event = new_event(rng, base, event_kb=event_kb)
+        event = new_event(rng, base, references, event_kb=event_kb)
         if not filler.done():
             covering = filler.fill(_COVERAGE_BUDGET)
             # Keep the ordinary identity and timeline so ordering and filters behave.
@@ -88,9 +108,47 @@ def base_instant(seed: int) -> datetime:
     return _EPOCH + timedelta(days=seed % 365)
 
 
-def new_event(rng: random.Random, base: datetime, *, event_kb: int | None = None) -> dict[str, Any]:
+class References:
+    """The records new events point at, chosen as a working session would.
+
+    A reference is now and then to a record one of the last events pointed at
+    too (the same tags, people and pages come back), else to a new one. One in
+    five embeds its record; the rest carry only its id, as Pieces OS sends them.
+    """
+
+    def __init__(self, rng: random.Random, base: datetime) -> None:
+        self._rng = rng
+        self._base = base
+        self._recent: defaultdict[str, deque[str]] = defaultdict(lambda: deque(maxlen=_RECENT))
+
+    def pick(self, key: str, count: int, event_id: str) -> dict[str, Any]:
+        """`count` distinct references of relation `key` for the event `event_id`."""
+        rng, recent = self._rng, self._recent[key]
+        items: list[dict[str, Any]] = []
+        for _ in range(count):
+            taken = {item["id"] for item in items}
+            again = [record_id for record_id in recent if record_id not in taken]
+            if again and rng.random() < _REUSED:
+                record_id = rng.choice(again)
+            else:
+                record_id = _uuid(rng)
+                recent.append(record_id)
+            if rng.random() < _EMBEDDED:
+                items.append(embedded(key, record_id, self._base, event_id))
+            else:
+                items.append({"id": record_id})
+        return {"iterable": items}
+
+
+def new_event(
+    rng: random.Random,
+    base: datetime,
+    references: References,
+    *,
+    event_kb: int | None = None,
+) -> dict[str, Any]:
     """One ordinary event from before `base`, or a rich one of about `event_kb` KB."""
-    event = _ordinary_event(rng, base)
+    event = _ordinary_event(rng, base, references)
     if event_kb is not None:
         enrich(event, rng, base, event_kb)
     return event
@@ -109,7 +167,7 @@ def _readable(rng: random.Random, topic: str, application: str) -> str:
     return f"{rng.choice(_ACTIVITIES)} {topic} in {application.replace('_', ' ').title()}."
 
 
-def _ordinary_event(rng: random.Random, base: datetime) -> dict[str, Any]:
+def _ordinary_event(rng: random.Random, base: datetime, references: References) -> dict[str, Any]:
     name, version = rng.choice(_APPLICATIONS)
     created = base - timedelta(milliseconds=rng.randint(0, _SPREAD // timedelta(milliseconds=1)))
     updated = min(base, created + timedelta(milliseconds=rng.randint(0, 3 * 3600 * 1000)))
@@ -134,10 +192,6 @@ def _ordinary_event(rng: random.Random, base: datetime) -> dict[str, Any]:
         "readable": readable,
         "windowTitle": f"{topic.removeprefix('the ').capitalize()} - {name.title()}",
         "processing": "LOCAL",
-        "summaries": _references(rng, rng.randint(1, 2)),
-        "tags": _references(rng, rng.randint(1, 4)),
-        "persons": _references(rng, rng.randint(0, 2)),
-        "websites": _references(rng, rng.randint(0, 3)),
         "score": {
             "manual": rng.randint(0, 3),
             "automatic": rng.randint(0, 40),
@@ -152,11 +206,9 @@ def _ordinary_event(rng: random.Random, base: datetime) -> dict[str, Any]:
     }
     if name in _BROWSERS:
         event["browserUrl"] = f"https://{rng.choice(_SITES)}/{topic.split()[-1]}"
+    for key, low, high in _RELATED:
+        event[key] = references.pick(key, rng.randint(low, high), event["id"])
     return event
-
-
-def _references(rng: random.Random, count: int) -> dict[str, Any]:
-    return {"iterable": [{"id": _uuid(rng)} for _ in range(count)]}
 
 
 def _timestamp(moment: datetime) -> dict[str, Any]:

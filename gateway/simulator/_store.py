@@ -1,4 +1,9 @@
-"""The simulator's in-memory WorkstreamEvents and the operations Pieces OS offers on them."""
+"""The simulator's in-memory WorkstreamEvents and the operations Pieces OS offers on them.
+
+The records the events point at live in the store's `Records` (see
+`_records`), which every change of an event's references keeps pointing back
+at the events that reference them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ._instants import format_instant, parse_instant
+from ._records import Record, Records, references, split
 
 Event = dict[str, Any]
 
@@ -64,9 +70,18 @@ class Store:
     leaves an event as it was (associating what already is) leaves `updated` too.
     """
 
-    def __init__(self, events: Iterable[Event], *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        events: Iterable[Event],
+        records: Records,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.events: dict[str, Event] = {event["id"]: event for event in events}
+        self.records = records
         self._clock = clock
+        for event in self.events.values():
+            records.link(event, create=True)
 
     def get(self, event_id: str) -> Event:
         try:
@@ -75,9 +90,11 @@ class Store:
             raise UnknownEvent(event_id) from None
 
     def update(self, event: Event) -> Event:
-        self.get(event["id"])
+        before = self.get(event["id"])
         stored = copy.deepcopy(event)
         self._touch(stored)
+        self.records.link(stored, create=False)
+        self.records.unlink(before, keeping=stored)
         self.events[stored["id"]] = stored
         return stored
 
@@ -90,6 +107,7 @@ class Store:
                 event[key] = copy.deepcopy(seeded[key])
         if seeded.get("summary") is not None:
             event["summaries"] = {"iterable": [copy.deepcopy(seeded["summary"])]}
+        self.records.link(event, create=False)
         self.events[event["id"]] = event
         return event
 
@@ -97,11 +115,12 @@ class Store:
         """An event Pieces OS recorded itself (no endpoint does this): created now."""
         now = self._now()
         event = {**event, "created": {"value": now}, "updated": {"value": now}}
+        self.records.link(event, create=True)
         self.events[event["id"]] = event
         return event
 
     def delete(self, event_id: str) -> None:
-        self.get(event_id)
+        self.records.unlink(self.get(event_id))
         del self.events[event_id]
 
     def associate(self, event_id: str, key: str, other: str) -> None:
@@ -112,6 +131,7 @@ class Store:
         relation["iterable"].append({"id": other})
         if relation.get("indices") is not None:
             relation["indices"][other] = len(relation["iterable"]) - 1
+        self.records.attach(key, other, event_id)
         self._touch(event)
 
     def disassociate(self, event_id: str, key: str, other: str) -> None:
@@ -126,6 +146,7 @@ class Store:
         if relation.get("indices") is not None:
             # Positions shift after a removal, so the index is rebuilt.
             relation["indices"] = {item["id"]: index for index, item in enumerate(kept)}
+        self.records.detach(key, other, event_id)
         self._touch(event)
 
     def increment(self, event_id: str, flags: Mapping[str, Any]) -> None:
@@ -162,15 +183,23 @@ class Store:
 
     def batch(self, event_ids: Iterable[str]) -> tuple[list[Event], list[str]]:
         """The events found, in request order, and the ids that were not."""
-        found: list[Event] = []
-        missing: list[str] = []
-        for event_id in event_ids:
+        return split(self.events, event_ids)
+
+    def record(self, key: str, record_id: str) -> Record:
+        """The record of relation `key` (an event field, as `tags`); `UnknownRecord` if none."""
+        return self.records.get(key, record_id)
+
+    def remove_record(self, key: str, record_id: str) -> None:
+        """Forget a record, as if Pieces OS had deleted it: its endpoint answers 410.
+
+        The events that referenced it still do, by id only: an embedded copy
+        of a record that is gone would say otherwise.
+        """
+        for event_id in self.records.remove(key, record_id):
             event = self.events.get(event_id)
-            if event is None:
-                missing.append(event_id)
-            else:
-                found.append(event)
-        return found, missing
+            for item in references(event or {}, key):
+                if item["id"] == record_id:
+                    item.pop("reference", None)
 
     def _now(self) -> str:
         return format_instant(self._clock())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -33,13 +32,6 @@ def clock() -> Clock:
 @pytest.fixture
 def simulator(clock: Clock) -> Starlette:
     return create_simulator(events=12, seed=7, clock=clock)
-
-
-@pytest.fixture
-async def client(simulator: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(simulator)
-    async with httpx.AsyncClient(transport=transport, base_url="http://pieces-os") as client:
-        yield client
 
 
 def _activity(simulator: Starlette) -> Activity:

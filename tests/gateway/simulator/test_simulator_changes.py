@@ -5,7 +5,7 @@ A fake clock stamps the writes; seeded events were last updated months before it
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,13 +29,6 @@ def clock() -> Clock:
 @pytest.fixture
 def simulator(clock: Clock) -> Starlette:
     return create_simulator(events=12, seed=7, clock=clock)
-
-
-@pytest.fixture
-async def client(simulator: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(simulator)
-    async with httpx.AsyncClient(transport=transport, base_url="http://pieces-os") as client:
-        yield client
 
 
 def _target(simulator: Starlette) -> str:

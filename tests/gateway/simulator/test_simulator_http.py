@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -18,13 +17,6 @@ STAMP = "2026-03-01T10:00:00.000Z"
 @pytest.fixture
 def simulator() -> Starlette:
     return create_simulator(events=12, seed=7)
-
-
-@pytest.fixture
-async def client(simulator: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(simulator)
-    async with httpx.AsyncClient(transport=transport, base_url="http://pieces-os") as client:
-        yield client
 
 
 def _events(simulator: Starlette) -> dict[str, dict[str, Any]]:
