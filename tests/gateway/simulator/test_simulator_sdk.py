@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from pieces_os_client.api.anchor_api import AnchorApi
+from pieces_os_client.api.annotation_api import AnnotationApi
+from pieces_os_client.api.conversation_message_api import ConversationMessageApi
+from pieces_os_client.api.person_api import PersonApi
+from pieces_os_client.api.tag_api import TagApi
+from pieces_os_client.api.website_api import WebsiteApi
 from pieces_os_client.api.workstream_event_api import WorkstreamEventApi
 from pieces_os_client.api.workstream_events_api import WorkstreamEventsApi
+from pieces_os_client.api.workstream_pattern_engine_source_api import (
+    WorkstreamPatternEngineSourceApi,
+)
+from pieces_os_client.api.workstream_pattern_engine_source_window_api import (
+    WorkstreamPatternEngineSourceWindowApi,
+)
+from pieces_os_client.api.workstream_summaries_api import WorkstreamSummariesApi
+from pieces_os_client.api.workstream_summary_api import WorkstreamSummaryApi
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.configuration import Configuration
 from pieces_os_client.exceptions import ApiException
+from pieces_os_client.models.anchor import Anchor
+from pieces_os_client.models.annotation import Annotation
 from pieces_os_client.models.application import Application
 from pieces_os_client.models.application_name_enum import ApplicationNameEnum
+from pieces_os_client.models.conversation_message import ConversationMessage
 from pieces_os_client.models.flattened_workstream_events import FlattenedWorkstreamEvents
+from pieces_os_client.models.flattened_workstream_summaries import FlattenedWorkstreamSummaries
+from pieces_os_client.models.identified_workstream_pattern_engine_source import (
+    IdentifiedWorkstreamPatternEngineSource,
+)
+from pieces_os_client.models.person import Person
 from pieces_os_client.models.platform_enum import PlatformEnum
 from pieces_os_client.models.privacy_enum import PrivacyEnum
 from pieces_os_client.models.referenced_workstream_event import ReferencedWorkstreamEvent
@@ -21,14 +44,56 @@ from pieces_os_client.models.referenced_workstream_summary import ReferencedWork
 from pieces_os_client.models.seeded_score import SeededScore
 from pieces_os_client.models.seeded_score_increment import SeededScoreIncrement
 from pieces_os_client.models.seeded_workstream_event import SeededWorkstreamEvent
+from pieces_os_client.models.tag import Tag
+from pieces_os_client.models.website import Website
 from pieces_os_client.models.workstream_event_trigger import WorkstreamEventTrigger
 from pieces_os_client.models.workstream_events_batch_fetch_input import (
     WorkstreamEventsBatchFetchInput,
 )
+from pieces_os_client.models.workstream_pattern_engine_source_window import (
+    WorkstreamPatternEngineSourceWindow,
+)
+from pieces_os_client.models.workstream_summaries_batch_input import (
+    WorkstreamSummariesBatchInput,
+)
+from pieces_os_client.models.workstream_summary import WorkstreamSummary
 from starlette.applications import Starlette
 
 from gateway.simulator import create_simulator
+from gateway.simulator._store import Store
 from tests.serving import serve
+
+# Per relation (its event key): the SDK's API, its snapshot of one record, the model answered.
+SNAPSHOTS: dict[str, tuple[type[Any], str, type[Any]]] = {
+    "summaries": (
+        WorkstreamSummaryApi,
+        "workstream_summaries_specific_workstream_summary_snapshot",
+        WorkstreamSummary,
+    ),
+    "anchors": (AnchorApi, "anchor_specific_anchor_snapshot", Anchor),
+    "annotations": (AnnotationApi, "annotation_specific_annotation_snapshot", Annotation),
+    "messages": (ConversationMessageApi, "message_specific_message_snapshot", ConversationMessage),
+    "persons": (PersonApi, "person_snapshot", Person),
+    "tags": (TagApi, "tags_specific_tag_snapshot", Tag),
+    "websites": (WebsiteApi, "websites_specific_website_snapshot", Website),
+    "sources": (
+        WorkstreamPatternEngineSourceApi,
+        "workstream_pattern_engine_sources_specific_source_snapshot",
+        IdentifiedWorkstreamPatternEngineSource,
+    ),
+    "source_windows": (
+        WorkstreamPatternEngineSourceWindowApi,
+        "workstream_pattern_engine_source_window_specific_source_window_snapshot",
+        WorkstreamPatternEngineSourceWindow,
+    ),
+}
+# The SDK's query parameters of each snapshot, as a client would send them.
+SNAPSHOT_PARAMETERS: dict[str, dict[str, Any]] = {
+    "summaries": {"transferables": False, "association_metadata": "true"},
+    "annotations": {},
+}
+# Records read over HTTP per relation; every record is parsed by the SDK's model below.
+_READ = 12
 
 
 @pytest.fixture(params=[None, 30], ids=["ordinary", "rich"])
@@ -200,3 +265,69 @@ def test_batch_fetch_and_full_snapshot(client: ApiClient, simulator: Starlette) 
     assert [event.id for event in batch.workstream_events.iterable] == [known[1], known[0]]
     assert batch.not_found == ["missing-1"]
     assert [event.id for event in everything.iterable] == list(simulator.state.store.events)
+
+
+def _store(simulator: Starlette) -> Store:
+    store: Store = simulator.state.store
+    return store
+
+
+@pytest.mark.parametrize("key", list(SNAPSHOTS))
+def test_every_record_snapshot(client: ApiClient, simulator: Starlette, key: str) -> None:
+    api, method, model = SNAPSHOTS[key]
+    snapshot = getattr(api(client), method)
+    parameters = SNAPSHOT_PARAMETERS.get(key, {"transferables": True})
+    store = _store(simulator)
+    record_ids = list(store.records.ids(key))
+    assert record_ids
+
+    for record_id in record_ids[:_READ]:
+        record = snapshot(record_id, **parameters)
+        assert isinstance(record, model)
+        assert record.id == record_id
+    with pytest.raises(ApiException) as caught:
+        snapshot("no-such-record")
+    assert caught.value.status == 410
+    assert caught.value.body == f"{model.__name__} not found."
+    # The rest without HTTP: every record the store holds is one the SDK reads.
+    for record_id in record_ids[_READ:]:
+        assert model.from_dict(store.record(key, record_id)) is not None
+
+
+def test_a_removed_record_is_gone(client: ApiClient, simulator: Starlette) -> None:
+    store = _store(simulator)
+    tag = next(store.records.ids("tags"))
+    store.remove_record("tags", tag)
+    with pytest.raises(ApiException) as caught:
+        TagApi(client).tags_specific_tag_snapshot(tag)
+    assert (caught.value.status, caught.value.body) == (410, "Tag not found.")
+
+
+def test_summaries_batch(client: ApiClient, simulator: Starlette) -> None:
+    known = list(_store(simulator).records.ids("summaries"))[:2]
+    wanted = [known[1], "missing-1", known[0]]
+    body = WorkstreamSummariesBatchInput(
+        workstreamSummaries=FlattenedWorkstreamSummaries(
+            iterable=[ReferencedWorkstreamSummary(id=summary_id) for summary_id in wanted]
+        )
+    )
+
+    batch = WorkstreamSummariesApi(client).workstream_summaries_batch(body, transferables=False)
+
+    assert [summary.id for summary in batch.workstream_summaries.iterable] == [known[1], known[0]]
+    assert all(isinstance(s, WorkstreamSummary) for s in batch.workstream_summaries.iterable)
+    assert batch.not_found == ["missing-1"]
+
+
+def test_no_summaries_batch_on_an_old_pieces_os() -> None:
+    simulator = create_simulator(events=12, seed=3, batch_endpoint=False)
+    body = WorkstreamSummariesBatchInput(
+        workstreamSummaries=FlattenedWorkstreamSummaries(iterable=[])
+    )
+    with (
+        serve(simulator) as url,
+        ApiClient(Configuration(host=url)) as client,
+        pytest.raises(ApiException) as caught,
+    ):
+        WorkstreamSummariesApi(client).workstream_summaries_batch(body)
+    assert caught.value.status in (404, 405)
