@@ -162,7 +162,12 @@ def create_app(
     snapshots = SnapshotFetcher(
         metrics, batch_size=settings.upstream_batch_size, singles=singles, clock=clock
     )
-    records = RecordFetcher(batch_size=settings.upstream_batch_size, singles=singles, clock=clock)
+    records = RecordFetcher(
+        batch_size=settings.upstream_batch_size,
+        singles=singles,
+        max_records=settings.max_records,
+        clock=clock,
+    )
 
     def feed(transferables: bool | None) -> ChangeFeed:
         return ChangeFeed(

@@ -8,7 +8,10 @@ asked for in one tick go upstream together. Workstream summaries go through
 `POST /workstream_summaries/batch` in chunks (one GET each on a Pieces OS
 without it); the other relations have only a GET by id, sent concurrently
 within the process's bound on single reads (`--upstream-concurrency`, shared
-with the snapshots).
+with the snapshots). One operation fetches `--max-records` distinct records at
+most, whatever its documents' shape: a reference past them is null with
+MAX_RECORDS_EXCEEDED (a thousand events of ten tags each, each tag's websites,
+... would otherwise be as many GETs).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from strawberry.dataloader import DataLoader
 from gateway._client import BatchResult, UpstreamClient
 from gateway._loaders import ById
 from schema import RELATIONS, Json, Relation, as_flattened, check_id
-from schema.errors import GatewayError
+from schema.errors import GatewayError, RecordsExceeded
 
 __all__ = ["RecordFetcher", "RecordLoaders"]
 
@@ -36,8 +39,10 @@ class RecordFetcher:
         *,
         batch_size: int,
         singles: asyncio.Semaphore,
+        max_records: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.max_records = max_records
         self._by_id = {
             relation.key: ById[Json](
                 relation.noun, batch_size=batch_size, singles=singles, clock=clock
@@ -85,12 +90,13 @@ def _batch_endpoint(
 class RecordLoaders:
     """`schema.Records` for one operation."""
 
-    __slots__ = ("_fetcher", "_loaders", "_upstream")
+    __slots__ = ("_fetcher", "_left", "_loaders", "_upstream")
 
     def __init__(self, fetcher: RecordFetcher, upstream: UpstreamClient) -> None:
         self._fetcher = fetcher
         self._upstream = upstream
         self._loaders: dict[str, DataLoader[str, Json]] = {}
+        self._left = fetcher.max_records  # distinct records this operation may still fetch
 
     def renewed(self) -> RecordLoaders:
         return RecordLoaders(self._fetcher, self._upstream)
@@ -98,6 +104,14 @@ class RecordLoaders:
     def load(self, relation: Relation, record_id: str) -> Awaitable[Json]:
         loader = self._loaders.get(relation.key)
         if loader is None:
-            fetch = partial(self._fetcher.fetch, self._upstream, relation)
+            fetch = partial(self._fetch, relation)
             loader = self._loaders[relation.key] = DataLoader(load_fn=fetch, max_batch_size=None)
         return loader.load(record_id)
+
+    async def _fetch(self, relation: Relation, ids: Sequence[str]) -> list[Outcome]:
+        """One DataLoader batch (distinct ids), within what the operation may still fetch."""
+        allowed = list(ids[: self._left])
+        self._left -= len(allowed)
+        outcomes = await self._fetcher.fetch(self._upstream, relation, allowed) if allowed else []
+        message = f"This operation asked for more than {self._fetcher.max_records} related records."
+        return [*outcomes, *(RecordsExceeded(message) for _ in ids[len(allowed) :])]

@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         1000, ge=1, description="Most ids one `workstreamEvents` (or `_entities`) call may name."
     )
     max_page_size: int = Field(100, ge=1, description="Largest `first` a connection accepts.")
+    max_records: int = Field(
+        1000,
+        ge=1,
+        description="Most related records (tags, websites, summaries, ...) one operation may "
+        "fetch; a reference past them is null with MAX_RECORDS_EXCEEDED.",
+    )
     compiled_execution: bool = Field(
         True,
         description="Answer snapshot reads through the compiled path (off: graphql-core's "

@@ -3,6 +3,8 @@
 GatewayError
  ├── BadUserInput              BAD_USER_INPUT         arguments the gateway refuses
  ├── NotFound                  NOT_FOUND              the upstream has no such record
+ ├── RecordsExceeded           MAX_RECORDS_EXCEEDED   one operation asked for more related
+ │                                                    records than it may fetch
  └── UpstreamFailure
       ├── UpstreamError        UPSTREAM_ERROR         any other 4xx/5xx answer
       ├── UpstreamUnavailable  UPSTREAM_UNAVAILABLE   connection refused or reset, or the
@@ -24,6 +26,7 @@ __all__ = [
     "BadUserInput",
     "GatewayError",
     "NotFound",
+    "RecordsExceeded",
     "UpstreamBadResponse",
     "UpstreamBusy",
     "UpstreamError",
@@ -67,6 +70,10 @@ class NotFound(GatewayError):
     def record(cls, noun: str, record_id: str) -> NotFound:
         """No `noun` (a tag, a website, ...) has `record_id`."""
         return cls(f"No {noun} has the id {shown_id(record_id)}.", id=record_id)
+
+
+class RecordsExceeded(GatewayError):
+    code = "MAX_RECORDS_EXCEEDED"
 
 
 class UpstreamFailure(GatewayError):

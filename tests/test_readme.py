@@ -55,7 +55,7 @@ class _EventSelections(Visitor):
 
 
 def test_the_readme_has_its_examples() -> None:
-    assert set(EXAMPLES) == {"OneEvent", "Page", "Tag", "Bump"}
+    assert set(EXAMPLES) == {"OneEvent", "Page", "Timeline", "Tag", "Bump"}
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -86,3 +86,16 @@ async def test_the_tag_example_answers_with_the_event_and_its_new_tag(
     answered = result["data"]["workstreamEventAssociateTag"]["workstreamEvent"]
     assert answered["id"] == event
     assert {"id": _TAG} in answered["tags"]["iterable"]
+
+
+async def test_the_timeline_example_names_the_records_the_events_point_at(
+    gql: GraphQLClient, events: dict[str, Any]
+) -> None:
+    result = await gql(_source("Timeline", next(iter(events))))
+    nodes = [edge["node"] for edge in result["data"]["workstreamEventsConnection"]["edges"]]
+    assert len(nodes) == len(events)
+    for key, field in (("tags", "text"), ("websites", "url"), ("summaries", "name")):
+        references = [
+            i["reference"] for n in nodes for i in (n[key] or {"iterable": []})["iterable"]
+        ]
+        assert references and all(r[field] for r in references), key

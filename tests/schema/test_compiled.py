@@ -29,12 +29,14 @@ from strawberry.dataloader import DataLoader
 
 from gateway.simulator import create_simulator
 from schema import (
+    RELATIONS,
     Context,
     Documents,
     Relation,
     SchemaOptions,
     Snapshot,
     SnapshotKey,
+    as_flattened,
     build_schema,
     run,
 )
@@ -48,7 +50,8 @@ REGULAR = Documents(GRAPHQL, SchemaOptions(compiled_execution=False))
 EVENT = GRAPHQL.type_map["WorkstreamEvent"]
 assert isinstance(EVENT, GraphQLObjectType)
 
-EVENTS: dict[str, Any] = create_simulator(events=6, seed=5).state.store.events
+SIMULATOR = create_simulator(events=6, seed=5)
+EVENTS: dict[str, Any] = SIMULATOR.state.store.events
 IDS = list(EVENTS)
 # Snapshots no schema type can hold, and ids the upstream does not know.
 ODD: dict[str, Any] = {"a-string": "VS_CODE", "a-list": [], "a-null": None}
@@ -104,7 +107,11 @@ class _Records:
     def load(self, relation: Relation, record_id: str) -> Awaitable[Any]:
         async def load() -> Any:
             await asyncio.sleep(0)  # an upstream answers on a later turn of the loop
-            raise NotFound.record(relation.noun, record_id)
+            try:
+                record = SIMULATOR.state.store.record(relation.key, record_id)
+            except LookupError:
+                raise NotFound.record(relation.noun, record_id) from None
+            return as_flattened(relation, record)
 
         return load()
 
@@ -393,6 +400,68 @@ async def test_too_many_ids_are_refused_as_the_resolver_refuses_them() -> None:
     assert ran.compiled == ran.regular
     assert "at most" in ran.compiled["errors"][0].decode()
     assert (ran.runs, ran.bails) == (0, 1)
+
+
+def _pointing(event: dict[str, Any], index: int, *, embedded: bool) -> dict[str, Any]:
+    """`event`, pointing at two of the simulator's records of each relation, with
+    their embedded copies or by id alone (each is then fetched where selected)."""
+    store = SIMULATOR.state.store
+    event = copy.deepcopy(event)
+    for relation in RELATIONS:
+        ids = list(store.records.ids(relation.key))[index : index + 2]
+        event[relation.key] = {
+            "iterable": [
+                {"id": record_id}
+                | (
+                    {"reference": as_flattened(relation, store.record(relation.key, record_id))}
+                    if embedded
+                    else {}
+                )
+                for record_id in ids
+            ]
+        }
+    return event
+
+
+_REFERENCES = """fragment Tagged on FlattenedTag { __typename id text category }
+query($id: ID!, $ids: [ID!]!) {
+  one: workstreamEvent(id: $id) { id tags { iterable { id reference { ...Tagged } } } }
+  many: workstreamEvents(ids: $ids) {
+    summaries { iterable { reference { name ... on FlattenedWorkstreamSummary { id } } } }
+    websites { iterable { id reference { url } } }
+    persons { iterable { reference { id } } }
+  }
+}"""
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["embedded", "fetched"])
+async def test_references_answer_as_the_regular_executor(embedded: bool) -> None:
+    # `reference` has a resolver of its own (schema._related): an operation
+    # selecting it is not compiled, and the regular executor answers it.
+    store = {i: _pointing(e, n, embedded=embedded) for n, (i, e) in enumerate(EVENTS.items())}
+    store["gone"] = {**_pointing(EVENTS[IDS[0]], 0, embedded=False), "id": "gone"}
+    store["gone"]["tags"]["iterable"].insert(0, {"id": "no-such-tag"})
+    ran = await _both(_REFERENCES, {"id": "gone", "ids": [*IDS, "missing"]}, store)
+    assert ran.compiled == ran.regular
+    assert (ran.runs, ran.bails) == (0, 0)
+    data = orjson.loads(ran.compiled["data"])
+    assert data["one"]["tags"]["iterable"][0] == {"id": "no-such-tag", "reference": None}
+    assert data["one"]["tags"]["iterable"][1]["reference"]["__typename"] == "FlattenedTag"
+    assert any(
+        s["reference"]["name"] for e in data["many"][:-1] for s in e["summaries"]["iterable"]
+    )
+    assert [orjson.loads(e)["extensions"]["code"] for e in ran.compiled["errors"]] == [
+        "NOT_FOUND",
+        "NOT_FOUND",
+    ]
+
+
+async def test_ids_of_references_alone_are_compiled() -> None:
+    query = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { tags { iterable { id } } } }"
+    store = {i: _pointing(e, 0, embedded=False) for i, e in EVENTS.items()}
+    ran = await _both(query, {"ids": IDS}, store)
+    assert ran.compiled == ran.regular and not ran.compiled["errors"]
+    assert (ran.runs, ran.bails) == (1, 0)
 
 
 @pytest.mark.parametrize(
