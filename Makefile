@@ -66,16 +66,19 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 # mutmut over the hand-written modules ([tool.mutmut] in pyproject.toml), then the kill rate per
-# module: see tests/MUTATION.md. It runs in a snapshot of HEAD (MUTATION_DIR, remade when HEAD
-# moves), so that no uncommitted work is mutated; mutmut keeps its results in its mutants/, and
-# runs only the mutants it has no result for (or those MUTANTS names: 'schema._limits.*').
+# module: see tests/MUTATION.md. It runs in MUTATION_DIR, a copy of HEAD (and of GraphiQL's built
+# bundles), so that no uncommitted work is mutated. mutmut keeps its results in MUTATION_DIR's
+# mutants/ and runs only the mutants it has none for (a function that changed has none), or those
+# MUTANTS names ('schema._limits.*'): rm -rf $(MUTATION_DIR) to start over.
 MUTANTS ?=
 MUTATION_CHILDREN ?= 1
 MUTATION_DIR ?= /tmp/pieces-gateway-mutation
 mutation: $(INSTALLED)
-	@if [ "$$(cat $(MUTATION_DIR)/.commit 2>/dev/null)" != "$$(git rev-parse HEAD)" ]; then \
-		rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR) && git archive HEAD | tar -x -C $(MUTATION_DIR) && \
-		ln -s $(abspath $(VENV)) $(MUTATION_DIR)/$(VENV) && git rev-parse HEAD > $(MUTATION_DIR)/.commit; fi
+	mkdir -p $(MUTATION_DIR)
+	find $(MUTATION_DIR) -mindepth 1 -maxdepth 1 ! -name mutants -exec rm -rf {} +
+	git archive HEAD | tar -x -C $(MUTATION_DIR)
+	if [ -d gateway/static ]; then cp -R gateway/static $(MUTATION_DIR)/gateway/; fi
+	ln -s $(abspath $(VENV)) $(MUTATION_DIR)/$(VENV)
 	cd $(MUTATION_DIR) && $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 

@@ -32,11 +32,14 @@ def test_mutmuts_own_runs_and_unnamed_modules_keep_every_test() -> None:
     assert files_of("gateway._unheard_of.x_f__mutmut_1") is None
 
 
-def test_only_the_ids_of_the_named_files_are_kept() -> None:
+def test_only_the_ids_of_the_named_files_are_kept_the_first_file_first() -> None:
     ids = [
         "tests/gateway/test_server.py::test_a[x-1]",
         "tests/gateway/test_http.py::test_b",
-        "tests/gateway/test_server.py::test_c",
+        "tests/gateway/test_upstream.py::test_c",
+        "tests/gateway/test_server.py::test_d",
     ]
-    assert narrowed(ids, ("tests/gateway/test_server.py",)) == [ids[0], ids[2]]
+    server, http = "tests/gateway/test_server.py", "tests/gateway/test_http.py"
+    assert narrowed(ids, (server,)) == [ids[0], ids[3]]
+    assert narrowed(ids, (http, server)) == [ids[1], ids[0], ids[3]]
     assert narrowed(ids, ("tests/schema/test_limits.py",)) == []

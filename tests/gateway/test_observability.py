@@ -136,3 +136,15 @@ def test_text_logs_at_a_terminal() -> None:
     configure_logging("auto", stream=stream)
     logging.getLogger("pieces_gateway").warning("hello")
     assert "WARNING pieces_gateway: hello" in stream.getvalue()
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_by_default_logs_are_json_where_no_one_reads_a_terminal_from_info_up() -> None:
+    stream = io.StringIO()
+    configure_logging(stream=stream)
+    logging.getLogger("pieces_gateway.operations").debug("not written")
+    logging.getLogger("pieces_gateway.operations").info("written")
+    (line,) = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert set(line) == {"time", "level", "logger", "pid", "message"}
+    assert line["logger"] == "pieces_gateway.operations"
+    assert line["message"] == "written"
