@@ -1,11 +1,15 @@
 // Compose pieces-gateway (a running instance, by its `_service { sdl }`) with the
 // test-only "timeline" subgraph, run @apollo/gateway over the supergraph, and
-// execute operations through it.
+// execute operations through it, one after another.
 //
-// stdin:  {"pieces": "http://127.0.0.1:PORT/graphql", "operations": [{"query", "variables"}]}
+// stdin:  {"pieces": "http://127.0.0.1:PORT/graphql", "operations": [{"id", "query", "variables"}]}
 // stdout: {"sdl", "errors", "hints", "results"}; logs go to stderr.
+//
+// Each subgraph fetch the router makes for an operation carries its `id` as
+// `x-request-id`, which pieces-gateway sends on to Pieces OS: the upstream calls
+// each operation cost can be told apart.
 import { composeServices } from "@apollo/composition";
-import { ApolloGateway } from "@apollo/gateway";
+import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 
 import { serve, typeDefs } from "./timeline.mjs";
@@ -47,12 +51,23 @@ try {
     results: [],
   };
   if (!composed.errors) {
-    const gateway = new ApolloGateway({ supergraphSdl: composed.supergraphSdl, logger });
+    const gateway = new ApolloGateway({
+      supergraphSdl: composed.supergraphSdl,
+      logger,
+      buildService: ({ url }) =>
+        new RemoteGraphQLDataSource({
+          url,
+          willSendRequest({ request, context }) {
+            request.http.headers.set("x-request-id", context.operation);
+          },
+        }),
+    });
     const server = new ApolloServer({ gateway, logger });
     await server.start();
     try {
-      for (const { query, variables } of operations) {
-        const { body } = await server.executeOperation({ query, variables });
+      for (const { id, query, variables } of operations) {
+        const contextValue = { operation: id };
+        const { body } = await server.executeOperation({ query, variables }, { contextValue });
         output.results.push(body.singleResult);
       }
     } finally {

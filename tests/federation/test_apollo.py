@@ -4,7 +4,12 @@ The gateway is served for real on a loopback port (uvicorn in a thread, in
 front of an in-process simulator whose requests are recorded). `run.mjs` (Node,
 the pinned packages of package.json) composes its `_service { sdl }` with the
 test-only subgraph of `timeline.mjs`, runs `@apollo/gateway` over the
-supergraph, and executes operations that cross between the two subgraphs.
+supergraph, and executes operations that cross between the two subgraphs: to
+the events timeline pins, from an event to timeline's field, and to the tags
+and summaries timeline returns by id alone (the router fetches the rest of each
+from our `_entities`). Each operation's subgraph fetches carry its id as
+`x-request-id`, which the gateway sends on upstream, so a test reads the calls
+that operation cost.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ HERE = Path(__file__).parent
 SDL = HERE.parents[1] / "schema" / "schema.graphql"
 NODE = shutil.which("node")
 BATCH = ("POST", "/workstream_events/batch/fetch")
+SUMMARIES_BATCH = ("POST", "/workstream_summaries/batch")
 
 THEIRS_TO_OURS = """query($ids: [ID!]!) {
   pinnedEvents(ids: $ids) { id pinned { readable } readable application { name } created { value } }
@@ -41,13 +47,32 @@ THEIRS_TO_OURS = """query($ids: [ID!]!) {
 OURS_TO_THEIRS = """query($id: ID!) {
   workstreamEvent(id: $id) { id readable pinned { value readable } }
 }"""
+THEIRS_TO_OUR_TAGS = """query($ids: [ID!]!) {
+  followedTags(ids: $ids) { id text category followers }
+}"""
+THEIRS_TO_OUR_SUMMARIES = """query($ids: [ID!]!) {
+  bookmarkedSummaries(ids: $ids) { id name bookmarked { readable } }
+}"""
 
 
 @dataclass(frozen=True)
 class Served:
     url: str
     upstream: Recorder
-    events: dict[str, dict[str, Any]]
+    store: Any  # the simulator's
+
+    @property
+    def events(self) -> dict[str, dict[str, Any]]:
+        events: dict[str, dict[str, Any]] = self.store.events
+        return events
+
+    def calls(self, operation: str) -> list[tuple[str, str]]:
+        """The upstream calls the operation `operation` cost, in the order they came."""
+        return [
+            (r.method, r.path)
+            for r in self.upstream.requests
+            if r.headers.get("x-request-id") == operation
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +93,7 @@ def served() -> Iterator[Served]:
                 pytest.fail("the gateway did not start serving")
             time.sleep(0.02)
         port = sock.getsockname()[1]
-        yield Served(f"http://127.0.0.1:{port}/graphql", upstream, simulator.state.store.events)
+        yield Served(f"http://127.0.0.1:{port}/graphql", upstream, simulator.state.store)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -80,24 +105,35 @@ class Federated:
     sdl: str
     errors: list[dict[str, Any]]
     hints: list[dict[str, Any]]
-    results: list[dict[str, Any]]
+    results: dict[str, dict[str, Any]]  # by operation id
     ids: list[str]  # four of the simulator's events
+    tags: list[str]  # three of its tags
+    summaries: list[str]  # three of its summaries
 
 
 @pytest.fixture(scope="module")
 def federated(served: Served) -> Iterator[Federated]:
-    """One run of run.mjs: composition, then the operations below, in order."""
+    """One run of run.mjs: composition, then the operations below, in order, by id."""
     if NODE is None:
         pytest.skip("node is not installed (Apollo's composition and gateway run on Node)")
     if not (HERE / "node_modules").is_dir():
         pytest.fail("tests/federation/node_modules is missing: run `make test`")
     four = list(served.events)[:4]
-    operations = [
-        {"query": THEIRS_TO_OURS, "variables": {"ids": [four[i % 4] for i in range(12)]}},
-        {"query": OURS_TO_THEIRS, "variables": {"id": four[0]}},
-        {"query": THEIRS_TO_OURS, "variables": {"ids": [four[1], "no-such-event"]}},
+    tags = list(served.store.records.ids("tags"))[:3]
+    summaries = list(served.store.records.ids("summaries"))[:3]
+    operations = {
+        "events": (THEIRS_TO_OURS, {"ids": [four[i % 4] for i in range(12)]}),
+        "event": (OURS_TO_THEIRS, {"id": four[0]}),
+        "unknown-event": (THEIRS_TO_OURS, {"ids": [four[1], "no-such-event"]}),
+        "tags": (THEIRS_TO_OUR_TAGS, {"ids": [tags[i % 3] for i in range(8)]}),
+        "unknown-tag": (THEIRS_TO_OUR_TAGS, {"ids": [tags[0], "no-such-tag"]}),
+        "summaries": (THEIRS_TO_OUR_SUMMARIES, {"ids": [summaries[i % 3] for i in range(7)]}),
+    }
+    sent = [
+        {"id": name, "query": query, "variables": variables}
+        for name, (query, variables) in operations.items()
     ]
-    request = json.dumps({"pieces": served.url, "operations": operations})
+    request = json.dumps({"pieces": served.url, "operations": sent})
     process = subprocess.Popen(
         [NODE, "run.mjs"],
         cwd=HERE,
@@ -110,7 +146,11 @@ def federated(served: Served) -> Iterator[Federated]:
         stdout, stderr = process.communicate(request, timeout=60)
         assert process.returncode == 0, stderr
         output = json.loads(stdout)
-        yield Federated(output["sdl"], output["errors"], output["hints"], output["results"], four)
+        # No results when composition fails (test_the_subgraph_composes_... says why).
+        results = dict(zip(operations, output["results"], strict=not output["errors"]))
+        yield Federated(
+            output["sdl"], output["errors"], output["hints"], results, four, tags, summaries
+        )
     finally:
         if process.poll() is None:
             process.kill()
@@ -127,6 +167,17 @@ def _expected(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _expected_tag(tag: dict[str, Any]) -> dict[str, Any]:
+    # timeline's `followers`: one per decimal digit of the id (timeline.mjs).
+    followers = sum(character in "0123456789" for character in tag["id"])
+    return {
+        "id": tag["id"],
+        "text": tag["text"],
+        "category": tag["category"],
+        "followers": followers,
+    }
+
+
 def test_the_subgraph_composes_without_errors_or_hints(federated: Federated) -> None:
     assert federated.sdl + "\n" == SDL.read_text()
     assert federated.errors == []
@@ -136,7 +187,7 @@ def test_the_subgraph_composes_without_errors_or_hints(federated: Federated) -> 
 def test_their_root_field_reaches_our_fields_through_entities(
     federated: Federated, served: Served
 ) -> None:
-    result = federated.results[0]
+    result = federated.results["events"]
     ids = [federated.ids[i % 4] for i in range(12)]
     assert "errors" not in result
     assert result["data"]["pinnedEvents"] == [_expected(served.events[i]) for i in ids]
@@ -144,7 +195,7 @@ def test_their_root_field_reaches_our_fields_through_entities(
 
 def test_our_root_field_reaches_their_field(federated: Federated, served: Served) -> None:
     event = served.events[federated.ids[0]]
-    assert federated.results[1] == {
+    assert federated.results["event"] == {
         "data": {
             "workstreamEvent": {
                 "id": event["id"],
@@ -161,7 +212,7 @@ def test_our_root_field_reaches_their_field(federated: Federated, served: Served
 def test_an_unknown_id_is_null_with_not_found_through_the_router(
     federated: Federated, served: Served
 ) -> None:
-    result = federated.results[2]
+    result = federated.results["unknown-event"]
     known = served.events[federated.ids[1]]
     assert result["data"]["pinnedEvents"] == [_expected(known), None]
     (error,) = result["errors"]
@@ -172,13 +223,74 @@ def test_an_unknown_id_is_null_with_not_found_through_the_router(
 
 def test_each_plan_step_costs_one_upstream_read(federated: Federated, served: Served) -> None:
     four = federated.ids
-    requests = served.upstream.requests
-    assert served.upstream.calls() == [BATCH, ("GET", f"/workstream_event/{four[0]}"), BATCH]
-    asked = [
-        sorted(item["id"] for item in r.json()["workstreamEvents"]["iterable"])
-        for r in requests[::2]
+    assert served.calls("events") == [BATCH]
+    assert served.calls("event") == [("GET", f"/workstream_event/{four[0]}")]
+    assert served.calls("unknown-event") == [BATCH]
+    asked = {
+        r.headers["x-request-id"]: sorted(
+            item["id"] for item in r.json()["workstreamEvents"]["iterable"]
+        )
+        for r in served.upstream.requests
+        if (r.method, r.path) == BATCH
+    }
+    assert asked == {"events": sorted(four), "unknown-event": sorted([four[1], "no-such-event"])}
+
+
+def test_every_upstream_call_is_one_operations(federated: Federated, served: Served) -> None:
+    # Composition reads `_service { sdl }`, which costs no call: each call is an operation's.
+    operations = {r.headers.get("x-request-id") for r in served.upstream.requests}
+    assert operations == set(federated.results)
+
+
+def test_their_root_field_reaches_our_tag_fields_through_entities(
+    federated: Federated, served: Served
+) -> None:
+    result = federated.results["tags"]
+    tags = [served.store.record("tags", federated.tags[i % 3]) for i in range(8)]
+    assert "errors" not in result
+    assert result["data"]["followedTags"] == [_expected_tag(tag) for tag in tags]
+
+
+def test_each_distinct_tag_costs_one_get_upstream(federated: Federated, served: Served) -> None:
+    # Eight representations of three tags in one `_entities` fetch: three GETs.
+    asked = sorted(served.calls("tags"))
+    assert asked == sorted(("GET", f"/tag/{tag}") for tag in federated.tags)
+
+
+def test_an_unknown_tag_is_null_with_not_found_through_the_router(
+    federated: Federated, served: Served
+) -> None:
+    result = federated.results["unknown-tag"]
+    known = served.store.record("tags", federated.tags[0])
+    assert result["data"]["followedTags"] == [_expected_tag(known), None]
+    (error,) = result["errors"]
+    assert error["path"] == ["followedTags", 1]
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert error["extensions"]["serviceName"] == "pieces"
+    assert sorted(served.calls("unknown-tag")) == [
+        ("GET", f"/tag/{federated.tags[0]}"),
+        ("GET", "/tag/no-such-tag"),
     ]
-    assert asked == [sorted(four), sorted([four[1], "no-such-event"])]
+
+
+def test_their_root_field_reaches_our_summary_names_in_one_batch(
+    federated: Federated, served: Served
+) -> None:
+    result = federated.results["summaries"]
+    ids = [federated.summaries[i % 3] for i in range(7)]
+    assert "errors" not in result
+    assert result["data"]["bookmarkedSummaries"] == [
+        {
+            "id": summary_id,
+            "name": served.store.record("summaries", summary_id)["name"],
+            "bookmarked": {"readable": f"bookmarked {summary_id}"},
+        }
+        for summary_id in ids
+    ]
+    assert served.calls("summaries") == [SUMMARIES_BATCH]
+    (batch,) = (r for r in served.upstream.requests if (r.method, r.path) == SUMMARIES_BATCH)
+    asked = [item["id"] for item in batch.json()["workstreamSummaries"]["iterable"]]
+    assert sorted(asked) == sorted(federated.summaries)
 
 
 def test_the_supergraph_example_composes_what_the_tests_compose() -> None:

@@ -1,8 +1,10 @@
 // The test-only subgraph "timeline" (its SDL: supergraph/timeline.graphql): it
-// pins workstream events, owns a root field returning events by id, extends
-// WorkstreamEvent by its key with a field of its own, and declares the value
-// types it shares with pieces-gateway exactly as pieces-gateway does
-// (composition hints on any difference).
+// pins workstream events, follows tags and bookmarks summaries. For each of the
+// three entities (WorkstreamEvent, FlattenedTag, FlattenedWorkstreamSummary) it
+// owns a root field returning them by id and extends them by their key with a
+// field of its own, and it declares the value types it shares with
+// pieces-gateway exactly as pieces-gateway does (composition hints on any
+// difference).
 //
 //   node tests/federation/timeline.mjs [PORT]   # serve it alone (default 4001)
 import { readFileSync } from "node:fs";
@@ -15,18 +17,43 @@ export const typeDefs = parse(
   readFileSync(new URL("../../supergraph/timeline.graphql", import.meta.url), "utf8"),
 );
 
-/** What this subgraph says about an event: derived from its id, so tests can check it. */
+// What this subgraph says about an entity is derived from its id, so tests can check it.
+
+/** When an event was pinned. */
 export function pinned(id) {
   return { value: "2026-01-02T03:04:05.000Z", readable: `pinned ${id}`, schema: null };
 }
 
+/** A tag's followers: one per decimal digit of its id. */
+export function followers(id) {
+  return id.replace(/[^0-9]/g, "").length;
+}
+
+/** When a summary was bookmarked. */
+export function bookmarked(id) {
+  return { value: "2026-01-02T03:04:05.000Z", readable: `bookmarked ${id}`, schema: null };
+}
+
+const byIds = (_, { ids }) => ids.map((id) => ({ id }));
+const byKey = ({ id }) => ({ id });
+
 const resolvers = {
   Query: {
-    pinnedEvents: (_, { ids }) => ids.map((id) => ({ id })),
+    pinnedEvents: byIds,
+    followedTags: byIds,
+    bookmarkedSummaries: byIds,
   },
   WorkstreamEvent: {
-    __resolveReference: ({ id }) => ({ id }),
+    __resolveReference: byKey,
     pinned: ({ id }) => pinned(id),
+  },
+  FlattenedTag: {
+    __resolveReference: byKey,
+    followers: ({ id }) => followers(id),
+  },
+  FlattenedWorkstreamSummary: {
+    __resolveReference: byKey,
+    bookmarked: ({ id }) => bookmarked(id),
   },
 };
 
