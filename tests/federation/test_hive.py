@@ -9,7 +9,8 @@ pieces subgraph's subscriptions over WebSocket. A client subscribes through
 Hive Gateway in either protocol it serves by default, SSE (GraphQL Yoga's, at
 /graphql) or graphql-transport-ws (the same path); the test changes the
 simulator's store directly, as another app would, and reads what the client
-received.
+received. A query for the tags timeline follows reaches the gateway's tags
+through Hive Gateway as well.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ CHANGES = "subscription { workstreamEventChanges { kind id } }"
 JOINED = """subscription {
   workstreamEventChanges { kind id workstreamEvent { id readable pinned { readable } } }
 }"""
+# `followedTags` is timeline's, `text` ours: Hive Gateway fetches it from our `_entities`.
+TAGS = "query($ids: [ID!]!) { followedTags(ids: $ids) { id text } }"
 
 
 @dataclass(frozen=True)
@@ -363,3 +366,12 @@ async def test_each_change_is_joined_with_the_timeline_subgraphs_field(stack: St
         },
         {"kind": "DELETED", "id": created, "workstreamEvent": None},
     ]
+
+
+async def test_a_tag_timeline_follows_reaches_our_fields(stack: Stack) -> None:
+    tag_id = next(stack.store.records.ids("tags"))
+    text = stack.store.record("tags", tag_id)["text"]
+    async with httpx.AsyncClient(timeout=HANG) as http:
+        answer = await http.post(stack.hive, json={"query": TAGS, "variables": {"ids": [tag_id]}})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"data": {"followedTags": [{"id": tag_id, "text": text}]}}
