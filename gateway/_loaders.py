@@ -19,6 +19,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -186,10 +187,7 @@ class SnapshotFetcher:
     def _group(
         self, upstream: UpstreamClient, ids: list[str], transferables: bool | None
     ) -> Awaitable[dict[str, Outcome]]:
-        async def single(event_id: str) -> Snapshot:
-            return await upstream.snapshot(event_id, transferables=transferables)
-
-        async def batch(event_ids: list[str]) -> BatchResult[Snapshot]:
-            return await upstream.batch_snapshots(event_ids, transferables=transferables)
-
+        # Partials, not closures: no frame of ours between the loader and the call.
+        single = partial(upstream.snapshot, transferables=transferables)
+        batch = partial(upstream.batch_snapshots, transferables=transferables)
         return self._events.fetch(ids, single, batch)
