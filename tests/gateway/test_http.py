@@ -87,6 +87,26 @@ async def test_batching_when_enabled_is_bounded(upstream: Recorder) -> None:
         assert refused.status_code == 400
 
 
+async def test_a_batch_empty_or_past_its_bound_is_refused_and_each_answer_is_plain_json(
+    upstream: Recorder,
+) -> None:
+    async with running_gateway(upstream, batching=True, max_batch_operations=2) as http:
+        for batch, message in (
+            ([], "A batch must hold at least one operation."),
+            ([ORDINARY] * 3, "A batch may hold 2 operations at most."),
+        ):
+            refused = await http.post("/graphql", json=batch)
+            assert refused.status_code == 400
+            assert refused.json()["errors"][0]["message"] == message
+            assert _code(refused) == "BAD_REQUEST"
+        answers = await http.post("/graphql", json=[ORDINARY, {"query": "{ nope }"}])
+        ok, invalid = answers.json()
+        assert ok == {"data": {"__typename": "Query"}}
+        # As application/json has it: an operation that did not run still has its `data`.
+        assert invalid["data"] is None
+        assert invalid["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
 async def test_a_body_over_the_limit_is_refused_before_parsing(http: httpx.AsyncClient) -> None:
     huge = b'{"query": "{ __typename }", "variables": {"x": "' + b"a" * (8 * 1024 * 1024) + b'"}}'
     response = await http.post(
@@ -275,9 +295,25 @@ async def test_production_turns_off_introspection_graphiql_and_suggestions(
         assert _code(introspection) == "GRAPHQL_VALIDATION_FAILED"
         page = await http.get("/graphql", headers={"accept": "text/html"})
         assert page.status_code == 404
+        assert page.json()["errors"][0]["message"] == "Not Found"
         typo = await http.post("/graphql", json={"query": '{ workstreamEvent(id: "x") { idd } }'})
         assert "Did you mean" not in typo.text
         await _still_fine(http)
+
+
+async def test_graphiql_is_for_a_get_that_takes_html_and_sends_no_operation(
+    http: httpx.AsyncClient,
+) -> None:
+    for accept in ("text/html", "*/*"):
+        page = await http.get("/graphql", headers={"accept": accept})
+        assert page.status_code == 200
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+    api = await http.get("/graphql", headers={"accept": "application/json"})
+    bare = http.build_request("GET", "/graphql")
+    del bare.headers["accept"]
+    for response in (api, await http.send(bare)):
+        assert response.status_code == 400
+        assert _code(response) == "BAD_REQUEST"
 
 
 async def test_development_keeps_introspection_and_suggestions(http: httpx.AsyncClient) -> None:

@@ -366,6 +366,21 @@ async def test_the_gateways_own_page_may_subscribe(gateway_url: str) -> None:
         await subscribe(socket, "subscription { workstreamEventChanges { id } }")
 
 
+async def test_behind_tls_the_gateways_own_page_has_an_https_origin(simulator: Starlette) -> None:
+    # A proxy that ends TLS says so (`X-Forwarded-Proto: https`, trusted here): the socket is
+    # `wss`, the page the gateway served came from https://<host>, and http://<host> is foreign.
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(simulator))
+    with serve(app, proxy_headers=True, forwarded_allow_ips="*") as url:
+        host, ws = url.removeprefix("http://"), url.replace("http://", "ws://") + "/graphql"
+        tls = {"X-Forwarded-Proto": "https"}
+        async with connected(ws, Origin=f"https://{host}", **tls) as socket:
+            await subscribe(socket, "subscription { workstreamEventChanges { id } }")
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with connected(ws, Origin=f"http://{host}", **tls):
+                pass
+        assert refused.value.response.status_code == 403
+
+
 async def test_plain_multipart_carries_bare_results_and_no_heartbeats(simulator: Starlette) -> None:
     # GraphiQL's fetcher asks for `multipart/mixed` and reads each part as a result.
     settings = Settings(
