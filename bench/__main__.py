@@ -11,8 +11,17 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import _peer, _pyload, _wrk
-from bench._results import Measurement, Row, many_table, table
+from bench import _peer, _pyload, _timeline_rows, _wrk
+from bench._results import (
+    Measurement,
+    PageCalls,
+    Row,
+    TimelineRow,
+    many_table,
+    page_calls_table,
+    table,
+    timeline_table,
+)
 from bench._session import session
 from gateway import Settings
 
@@ -53,10 +62,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _batch_size() -> int:
-    """The gateway's batch size, as the gateway process will read it."""
-    default: int = Settings.model_fields["upstream_batch_size"].default
-    return int(os.environ.get("PIECES_GATEWAY_UPSTREAM_BATCH_SIZE", default))
+def _setting(name: str) -> int:
+    """A setting of the gateway's (`upstream_batch_size`, ...), as its process will read it."""
+    default: int = Settings.model_fields[name].default
+    return int(os.environ.get(f"PIECES_GATEWAY_{name.upper()}", default))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,9 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     use_wrk = _wrk.available() is not None and not args.python_load
     load = _wrk.run if use_wrk else _pyload.run
     generator = "wrk" if use_wrk else "the asyncio fallback (wrk not found; less accurate)"
-    batch_size = _batch_size()
+    batch_size = _setting("upstream_batch_size")
+    singles = _setting("upstream_concurrency")
     warmup = min(2.0, args.seconds / 5)
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
 
     if args.peer and not _peer.available():
         print(f"GraphQL Mesh is not installed: npm ci --prefix {_peer.PEER_DIR}", file=sys.stderr)
@@ -114,6 +125,20 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(row)
                 print(_progress(row), file=sys.stderr, flush=True)
 
+        assert s.timeline is not None
+        pages = _timeline_rows.check_pages(s.timeline, batch_size=batch_size, singles=singles)
+        timeline = _timeline_rows.measure(
+            s.timeline,
+            pages,
+            load,
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+            warmup=warmup,
+            batch_size=batch_size,
+            singles=singles,
+            progress=lambda row: print(_timeline_progress(row), file=sys.stderr, flush=True),
+        )
+
     pair_of = {w.name: w.pair for w in s.workloads if w.pair and w.target in ("gateway", "regular")}
     rows = [
         dataclasses.replace(row, mesh_rps=pairs.get((pair_of[row.target], row.concurrency)))
@@ -123,16 +148,39 @@ def main(argv: list[str] | None = None) -> int:
     ]
     elapsed = time.monotonic() - started
     report = _report(args, rows, generator, batch_size, startup_rss, elapsed, s.event_kib)
+    size = len(s.timeline.pages[0])
+    loads = (load_before, os.getloadavg()[0])
+    report += _timeline_report(
+        timeline, pages, size, batch_size, singles, loads, own=event_kb is not None
+    )
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report)
     print(f"\nwritten to {args.output}", file=sys.stderr)
-    return 0 if all(row.measured.errors == 0 for row in rows) else 1
+    disagreeing = [number for number, page in enumerate(pages, 1) if not page.agree]
+    if disagreeing:
+        print(
+            f"timeline page: pages {disagreeing} did not cost the expected upstream calls "
+            "(or the REST client's page differs from the gateway's)",
+            file=sys.stderr,
+        )
+    answered = [row.measured for row in rows] + [row.measured for row in timeline]
+    errors = sum(m.errors for m in answered)
+    return 0 if errors == 0 and not disagreeing else 1
 
 
 def _progress(row: Row) -> str:
     m = row.measured
     return f"  {row.target}, c={row.concurrency}: {m.rps:,.0f} rps, p50 {m.p50_ms:.2f} ms"
+
+
+def _timeline_progress(row: TimelineRow) -> str:
+    m = row.measured
+    cpu = "-" if row.cpu_ms is None else f"{row.cpu_ms:.2f}"
+    return (
+        f"  timeline page, {row.target}, c={row.concurrency}: {m.rps:,.1f} pages/s, "
+        f"CPU {cpu} ms/page, calls/page {row.calls:.2f} (expected {row.expected:.2f})"
+    )
 
 
 def _report(
@@ -187,6 +235,48 @@ _PEER_NOTE = (
     "and their peak RSS is the Mesh process's. rps vs Mesh is our rps / Mesh's rps, same "
     "selection and concurrency.",
 )
+
+
+def _timeline_report(
+    rows: list[TimelineRow],
+    pages: list[PageCalls],
+    size: int,
+    batch_size: int,
+    singles: int,
+    loads: tuple[float, float],
+    *,
+    own: bool,
+) -> str:
+    return "\n".join(
+        [
+            "",
+            "## Timeline page: references resolved on demand",
+            "",
+            f"`workstreamEvents(ids:)` with {size} distinct ids, cycling through "
+            f"{len(pages)} pages of events the simulator recorded one after another, selecting "
+            "`id tags { iterable { reference { text } } } websites { iterable { reference "
+            "{ url } } } summaries { iterable { reference { name } } }`, against a simulator of "
+            "ordinary events"
+            + (" and a gateway of their own (rich events embed every record)" if own else "")
+            + f"; batch size {batch_size}, {singles} single reads at once. The baseline is "
+            "`bench._rest_client` in its own process: the same calls through the gateway's "
+            "pool (`LeanPool.exchange`), concurrently, then the same JSON page assembled and "
+            "encoded with orjson. CPU ms/page is the assembling process's user+system time "
+            "over its run per page (the gateway's, the REST client's); the simulator's is over "
+            "the same run, per page it served. Load average (1 min) at the start of the run "
+            f"{loads[0]:.2f}, at its end {loads[1]:.2f} (this run's own processes included).",
+            "",
+            timeline_table(rows),
+            "",
+            "Upstream calls per page, each page once, counted in the simulator's access log; "
+            "expected from the simulator's events (`bench._timeline.expected_calls`): 1 batch "
+            "per batch size of events, 1 summaries batch per batch size of distinct summaries "
+            "without an embedded copy, 1 GET per distinct tag or website without one.",
+            "",
+            page_calls_table(pages),
+            "",
+        ]
+    )
 
 
 if __name__ == "__main__":

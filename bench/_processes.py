@@ -13,7 +13,7 @@ from types import TracebackType
 
 import httpx
 
-__all__ = ["Service", "free_port"]
+__all__ = ["Service", "cpu_seconds", "free_port"]
 
 
 def free_port() -> int:
@@ -21,6 +21,18 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def cpu_seconds(pid: int | str) -> float | None:
+    """utime + stime of process `pid` (or "self") so far, all its threads (None where /proc
+    is not available)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces: count from after its ")".
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Service:
@@ -99,13 +111,7 @@ class Service:
 
     def cpu_seconds(self) -> float | None:
         """utime + stime of the process so far (None where /proc is not available)."""
-        try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except OSError:
-            return None
-        # The command name (field 2) may hold spaces: count from after its ")".
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
 
     # --- memory: the kernel's high-water mark of resident memory ---------------------------
 

@@ -6,7 +6,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Measurement", "Row", "many_table", "table"]
+from bench._timeline import Calls
+
+__all__ = [
+    "Measurement",
+    "PageCalls",
+    "Row",
+    "TimelineRow",
+    "many_table",
+    "page_calls_table",
+    "table",
+    "timeline_table",
+]
 
 
 @dataclass(frozen=True)
@@ -93,5 +104,73 @@ def many_table(rows: Sequence[Row], batch_size: int) -> str:
             f"| {m.p50_ms * 1000 / row.ids_per_op:.1f} | {_number(m.rps * row.ids_per_op)} "
             f"| {_number(row.upstream_calls_per_op, 2)} "
             f"| {math.ceil(row.ids_per_op / batch_size)} |"
+        )
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PageCalls:
+    """One timeline page's upstream calls: expected from the events, counted in the access log."""
+
+    expected: Calls
+    gateway: int  # for one operation of the gateway
+    rest: int  # for one page of the REST client
+    same_page: bool  # the REST client's page equals the gateway's answer
+
+    @property
+    def agree(self) -> bool:
+        return self.gateway == self.expected.total == self.rest and self.same_page
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    target: str
+    concurrency: int
+    measured: Measurement  # requests: pages
+    cpu_ms: float | None  # the assembling process's (the gateway's, the REST client's) per page
+    simulator_cpu_ms: float | None  # the simulator's per page over the same run
+    calls: float  # upstream calls per page, counted (mean over the pages)
+    expected: float  # upstream calls per page, from the events (mean over the pages)
+    rest_cpu_ms: float | None = None  # the REST client's CPU per page at the same concurrency
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        if self.cpu_ms is None or not self.rest_cpu_ms:
+            return None
+        return self.cpu_ms / self.rest_cpu_ms
+
+
+def timeline_table(rows: Sequence[TimelineRow]) -> str:
+    """The timeline page's rows: the gateway's, and the REST client's as the baseline."""
+    lines = [
+        "| target | c | pages/s | CPU ms/page | CPU vs REST client | simulator CPU ms/page "
+        "| p50 ms | p99 ms | errors | upstream calls/page, counted | expected |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        m = row.measured
+        ratio = "1 (the baseline)" if row.rest_cpu_ms is None else _number(row.cpu_ratio, 2)
+        lines.append(
+            f"| {row.target} | {row.concurrency} | {_number(m.rps, 1)} | {_number(row.cpu_ms, 2)} "
+            f"| {ratio} | {_number(row.simulator_cpu_ms, 2)} | {m.p50_ms:.2f} | {m.p99_ms:.2f} "
+            f"| {m.errors} | {_number(row.calls, 2)} | {_number(row.expected, 2)} |"
+        )
+    return "\n".join(lines)
+
+
+def page_calls_table(pages: Sequence[PageCalls]) -> str:
+    """Each page's calls: expected from the simulator's events, counted for each client."""
+    lines = [
+        "| page | references without a copy | distinct records without a copy "
+        "| expected: event batches + summaries batches + GETs | counted: gateway "
+        "| counted: REST client | same page |",
+        "|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for number, page in enumerate(pages, 1):
+        e = page.expected
+        lines.append(
+            f"| {number} | {e.references} | {e.records} "
+            f"| {e.events} + {e.summaries} + {e.gets} = **{e.total}** | {page.gateway} "
+            f"| {page.rest} | {'yes' if page.same_page else 'NO'} |"
         )
     return "\n".join(lines)

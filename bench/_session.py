@@ -8,7 +8,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import httpx
 
 from bench import _peer
 from bench._processes import Service, free_port
+from bench._timeline import pages, workload
 from bench._workloads import (
     SMALL_SELECTION,
     Workload,
@@ -28,11 +29,25 @@ from bench._workloads import (
     ordinary,
 )
 
-__all__ = ["Session", "session"]
+__all__ = ["Session", "Timeline", "calls_during", "session"]
 
 # uvicorn's access log line, one per request the simulator answered.
 _ACCESS = re.compile(rb'"(GET|POST|PUT|DELETE) \S+ HTTP/1\.1" \d{3}')
 _RING = 200  # distinct events a single-event workload cycles through
+
+
+@dataclass
+class Timeline:
+    """The timeline page's services: a gateway in front of a simulator whose events carry
+    most references by id alone (rich events embed every record they point at)."""
+
+    simulator: Service
+    gateway: Service
+    simulator_url: str
+    gateway_url: str
+    events: dict[str, dict[str, Any]]  # every event of the simulator, by id
+    pages: list[list[str]]
+    workload: Workload
 
 
 @dataclass
@@ -47,6 +62,7 @@ class Session:
     mesh: Service | None = None
     mesh_url: str = ""
     event_kib: float = 0.0  # mean JSON size of the events the single-event rows read
+    timeline: Timeline | None = None
 
     def base_url(self, workload: Workload) -> str:
         if workload.target == "mesh":
@@ -82,29 +98,38 @@ class Session:
                 f"{workload.name}: HTTP {response.status_code} {response.text[:500]}"
             )
 
-    def _quiet_log_size(self, settle: float = 0.3, deadline: float = 5.0) -> int:
-        """The access log's size once nothing more is being written to it: a previous row's
-        last requests (Mesh's, say, answered after its load generator stopped) stay out."""
-        end = time.monotonic() + deadline
-        size = _log_size(self.simulator.log)
-        while time.monotonic() < end:
-            time.sleep(settle)
-            now = _log_size(self.simulator.log)
-            if now == size:
-                break
-            size = now
-        return size
-
     def upstream_calls_per_op(self, workload: Workload, ops: int = 3) -> float:
         """Requests the simulator logs for `ops` sequential operations, per operation."""
-        before = self._quiet_log_size()
-        for _ in range(ops):
-            self.check(workload)
-        time.sleep(0.3)  # the access log line is written after the answer is sent
-        with self.simulator.log.open("rb") as log:
-            log.seek(before)
-            calls = len(_ACCESS.findall(log.read()))
-        return calls / ops
+
+        def operations() -> None:
+            for _ in range(ops):
+                self.check(workload)
+
+        return calls_during(self.simulator, operations) / ops
+
+
+def calls_during(simulator: Service, action: Callable[[], object]) -> int:
+    """Requests `simulator` logs while `action` runs (it must wait for its answers)."""
+    before = _quiet_log_size(simulator.log)
+    action()
+    time.sleep(0.3)  # the access log line is written after the answer is sent
+    with simulator.log.open("rb") as log:
+        log.seek(before)
+        return len(_ACCESS.findall(log.read()))
+
+
+def _quiet_log_size(path: Path, settle: float = 0.3, deadline: float = 5.0) -> int:
+    """The access log's size once nothing more is being written to it: a previous row's
+    last requests (Mesh's, say, answered after its load generator stopped) stay out."""
+    end = time.monotonic() + deadline
+    size = _log_size(path)
+    while time.monotonic() < end:
+        time.sleep(settle)
+        now = _log_size(path)
+        if now == size:
+            break
+        size = now
+    return size
 
 
 def _log_size(path: Path) -> int:
@@ -129,7 +154,9 @@ def session(
     """Start the services (stopped by pid on the way out) and build the workloads.
 
     The simulator's events weigh about `event_kb` KB each (None: ordinary, ~3 KB).
-    With `peer`, GraphQL Mesh too, with its own small and full selection rows.
+    With `peer`, GraphQL Mesh too, with its own small and full selection rows. The
+    timeline page reads ordinary events: with `event_kb`, from a simulator and a gateway
+    of its own.
     """
     exe = _executable()
     sim_port, gw_port, regular_port = free_port(), free_port(), free_port()
@@ -195,4 +222,43 @@ def session(
                     mesh("GraphQL Mesh full selection", full, ring, pair="full"),
                 ]
             workloads += [many(ids, n) for n in many_ids]
+            if event_kb is None:
+                s.timeline = _timeline(simulator, gateway, simulator_url, gateway_url)
+            else:
+                s.timeline = _timeline(*_ordinary_pair(stack, exe, events, logs))
             yield s
+
+
+def _ordinary_pair(
+    stack: contextlib.ExitStack, exe: str, events: int, logs: Path
+) -> tuple[Service, Service, str, str]:
+    """A simulator of ordinary events (same seed and count) and a gateway in front of it."""
+    sim_port, gw_port = free_port(), free_port()
+    simulator_url = f"http://127.0.0.1:{sim_port}"
+    gateway_url = f"http://127.0.0.1:{gw_port}"
+    simulator = Service(
+        "simulator, ordinary events",
+        [exe, "simulator", "--port", str(sim_port), "--events", str(events), "--seed", "0"],
+        f"{simulator_url}/.well-known/health",
+        logs / "timeline-simulator.log",
+    )
+    gateway = Service(
+        "gateway, ordinary events",
+        [exe, "serve", "--port", str(gw_port), "--upstream", simulator_url],
+        f"{gateway_url}/readyz",
+        logs / "timeline-gateway.log",
+    )
+    stack.enter_context(simulator)
+    stack.enter_context(gateway)
+    return simulator, gateway, simulator_url, gateway_url
+
+
+def _timeline(
+    simulator: Service, gateway: Service, simulator_url: str, gateway_url: str
+) -> Timeline:
+    events = _events(simulator_url)
+    timeline = pages([event["id"] for event in ordinary(events)])
+    by_id = {event["id"]: event for event in events}
+    return Timeline(
+        simulator, gateway, simulator_url, gateway_url, by_id, timeline, workload(timeline)
+    )

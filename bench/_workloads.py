@@ -54,7 +54,8 @@ class Request:
 @dataclass(frozen=True)
 class Workload:
     name: str
-    target: str  # "simulator", "gateway", "regular" or "mesh": which service the requests go to
+    # "simulator", "gateway", "regular", "mesh" or "timeline": which service the requests go to
+    target: str
     requests: tuple[Request, ...]
     graphql: bool = False  # count a 200 answer with `errors` as an error
     ids_per_op: int = 1
