@@ -62,6 +62,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     "gateway/_middleware.py": (
         "tests/gateway/test_middleware.py",
         "tests/gateway/test_http.py",
+        "tests/gateway/test_server.py",
     ),
     "gateway/_multipart.py": (
         "tests/gateway/test_subscriptions.py",

@@ -446,3 +446,20 @@ async def test_a_replay_longer_than_a_subscriber_may_hold_is_refused_unfetched(
         async with feed.changes(since=since):
             pass
     assert [r.path for r in upstream.requests] == ["/workstream_events/identifiers"]
+
+
+async def test_a_replay_as_long_as_a_subscriber_may_hold_is_each_event_as_it_is_now(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock, max_pending=2)
+    since = clock.now
+    new = store(simulator).create({"readable": "created at since"})
+    clock.tick()
+    old = next(iter(store(simulator).events.values()))
+    store(simulator).update({**copy.deepcopy(old), "readable": "changed after since"})
+    async with feed.changes(since=since) as stream:
+        replayed = {change.id: change for change in await take(stream, 2)}
+    assert replayed[new["id"]].kind is ChangeKind.CREATED  # created at `since` itself
+    assert replayed[old["id"]].kind is ChangeKind.UPDATED
+    event = replayed[old["id"]].event
+    assert event is not None and event["readable"] == "changed after since"

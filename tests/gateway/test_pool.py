@@ -260,12 +260,20 @@ async def test_any_httpx_client_can_use_it() -> None:
         served(_ok) as (server, origin),
         httpx.AsyncClient(transport=_pool(), base_url=f"http://127.0.0.1:{origin.port}") as client,
     ):
-        response = await client.get("/x", params={"a": "1"})
-        posted = await client.post("/y", json={"b": 2})
+        async with asyncio.timeout(10):  # a head the server misreads would leave it waiting
+            response = await client.get("/x", params={"a": "1"}, headers={"x-request-id": "7"})
+            posted = await client.post("/y", json={"b": 2})
+            await client.post("/z")
     assert response.json() == {"ok": True}
+    assert response.headers["content-type"] == "application/json"  # the answer's own headers
     assert posted.status_code == 200
-    assert server.heads[0].startswith(b"GET /x?a=1 HTTP/1.1\r\n")
+    get = server.heads[0].lower()
+    assert get.startswith(b"get /x?a=1 http/1.1\r\n")
+    assert b"x-request-id: 7\r\n" in get
+    assert get.count(b"host: ") == 1  # the pool's own, not httpx's as well
+    assert b"content-length" not in get  # a GET without a body says nothing of one
     assert b"content-length: 7\r\n" in server.heads[1]  # {"b":2}
+    assert b"content-length: 0\r\n" in server.heads[2]  # an empty POST says so
 
 
 async def test_an_endless_header_section_is_refused() -> None:
