@@ -29,7 +29,7 @@ from schema._relations import RELATIONS, Relation
 from schema.contract import MODELS
 from schema.errors import BadUserInput, UpstreamBadResponse
 
-__all__ = ["FLATTENED_FROM", "as_flattened", "reference_of"]
+__all__ = ["FLATTENED_FROM", "RESOLVERS", "as_flattened", "reference_of"]
 
 _BY_KEY = {relation.key: relation for relation in RELATIONS}
 
@@ -84,4 +84,9 @@ def reference_of(key: str) -> Callable[..., Any]:
             ) from exc
         return info.context.records.load(relation, record_id)
 
+    RESOLVERS[reference] = relation
     return reference
+
+
+# Each `reference` resolver -> its relation: the compiled path stands in for them.
+RESOLVERS: dict[Callable[..., Any], Relation] = {}

@@ -12,6 +12,8 @@ the snapshots through its DataLoader and projects them.
   but `@include`/`@skip`), and which variables their conditions read;
 * `_compiler`: the plan, built with graphql-core's own field collection;
 * `_complete`: the closures that complete each position of the selection;
+* `_references`: `Referenced<X>.reference`, whose records (when Pieces OS
+  left them out) load after the projection, into slots it left for them;
 * `_executor`: a prepared operation's plans (one per value of its condition
   variables, compiled on first use) and `answer`, which runs one. A plan
   answers, or bails; after a bail `schema._execution` runs graphql-core's own
@@ -28,7 +30,9 @@ tests/schema/test_compiled.py, which runs every case both ways):
    `Float`, an unknown enum value, a null in a non-null field, a list or a
    string where an object belongs) are never refused by the plan itself: it
    bails, and graphql-core's executor refuses them as it always does.
-3. Root arguments refused by `snapshot_keys` (over `max_ids`) bail likewise.
+3. Root arguments refused by `snapshot_keys` (over `max_ids`) bail likewise, and
+   so does a reference whose record fails to load (missing, refused, over
+   `--max-records`), or whose id no record can have.
 4. Within one DataLoader batch, the keys may come in another order: the plan
    loads in the order of the response's fields, graphql-core in the order it
    awaits them. The batches, and the keys in each, are the same.

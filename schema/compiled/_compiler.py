@@ -44,6 +44,8 @@ from schema._context import Snapshot
 from schema._entity import Entity
 from schema._keys import read_field, upstream_key
 from schema._query import Query
+from schema._related import RESOLVERS
+from schema._relations import Relation
 from schema.compiled._complete import (
     Bail,
     Complete,
@@ -56,6 +58,7 @@ from schema.compiled._complete import (
     nullable,
     projection,
 )
+from schema.compiled._references import reference
 
 __all__ = ["MANY", "ONE", "Plan", "RootField", "Uncompilable", "compile_plan"]
 
@@ -266,6 +269,14 @@ def _object(
             continue
         field_def = gtype.fields[name]
         field = field_def.extensions.get(_BACKREF)
+        relation = _reference_relation(field)
+        if relation is not None and not field_def.args:
+            compiled = _complete(executor, field_def.type, sub)
+            for source, inner in (("reference", compiled.shape), ("id", None)):
+                shape[source] = _merge(shape[source], inner) if source in shape else inner
+            completed = reference(relation, compiled.complete)
+            fields.append(Field(key, "reference", completed, "reference"))
+            continue
         if (
             not isinstance(field, StrawberryField)
             or not field.is_basic_field
@@ -302,6 +313,13 @@ def _leaf_inline(gtype: GraphQLOutputType, completed: Complete) -> Field | None:
         return Field("", None, completed, "enum", names)
     kind = _INLINE_KINDS.get(gtype.name) if isinstance(gtype, GraphQLScalarType) else None
     return None if kind is None else Field("", None, completed, kind)
+
+
+def _reference_relation(field: object) -> Relation | None:
+    """The relation whose `reference` resolver serves `field`, if one does."""
+    if not isinstance(field, StrawberryField) or field.base_resolver is None:
+        return None
+    return RESOLVERS.get(field.base_resolver.wrapped_func)  # type: ignore[arg-type]
 
 
 def _name(details: FieldDetailsList) -> str:

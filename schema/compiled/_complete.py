@@ -75,6 +75,9 @@ _INLINE: Final = {
     # `{item}` completes one item, `{x}`.
     "list": "None if {v} is None else [{item} for {x} in {v}] if type({v}) is list else bail()",
     "non-null list": "[{item} for {x} in {v}] if type({v}) is list else bail()",
+    # `reference` (schema.compiled._references): its closure reads the object
+    # holding it, `value`, for the embedded copy or the id.
+    "reference": "{c}(value)",
     # Anything else: its closure.
     "call": "{c}({v})",
 }

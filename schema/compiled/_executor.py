@@ -14,6 +14,7 @@ from graphql.pyutils import Path
 from schema._context import Context, snapshot_keys
 from schema.compiled._compiler import MANY, ONE, Plan, RootField, Uncompilable, compile_plan
 from schema.compiled._complete import Bail
+from schema.compiled._references import PENDING, fill
 from schema.errors import BadUserInput
 
 __all__ = ["MAX_VARIANTS", "Plans", "answer"]
@@ -66,20 +67,26 @@ async def answer(
     loads = _load(plan, context, variables, hide_suggestions)
     data: dict[str, Any] = {}
     errors: list[GraphQLError] = []
-    for root in plan.fields:
-        key = root.key
-        if root.kind == "__typename":
-            data[key] = "Query"
-            continue
-        path = Path(None, key, "Query")
-        pending = loads[key]
-        if root.kind == ONE:
-            data[key] = await _item(root, pending[0], path, errors)
-        else:
-            data[key] = [
-                await _item(root, item, path.add_key(index), errors)
-                for index, item in enumerate(pending)
-            ]
+    references: list[Any] = []
+    token = PENDING.set(references)
+    try:
+        for root in plan.fields:
+            key = root.key
+            if root.kind == "__typename":
+                data[key] = "Query"
+                continue
+            path = Path(None, key, "Query")
+            pending = loads[key]
+            if root.kind == ONE:
+                data[key] = await _item(root, pending[0], path, errors)
+            else:
+                data[key] = [
+                    await _item(root, item, path.add_key(index), errors)
+                    for index, item in enumerate(pending)
+                ]
+        await fill(context, references)
+    finally:
+        PENDING.reset(token)
     return ExecutionResult(data, errors or None)
 
 

@@ -434,26 +434,77 @@ query($id: ID!, $ids: [ID!]!) {
 }"""
 
 
-@pytest.mark.parametrize("embedded", [True, False], ids=["embedded", "fetched"])
-async def test_references_answer_as_the_regular_executor(embedded: bool) -> None:
-    # `reference` has a resolver of its own (schema._related): an operation
-    # selecting it is not compiled, and the regular executor answers it.
+def _pointing_store(*, embedded: bool) -> dict[str, Any]:
     store = {i: _pointing(e, n, embedded=embedded) for n, (i, e) in enumerate(EVENTS.items())}
-    store["gone"] = {**_pointing(EVENTS[IDS[0]], 0, embedded=False), "id": "gone"}
-    store["gone"]["tags"]["iterable"].insert(0, {"id": "no-such-tag"})
-    ran = await _both(_REFERENCES, {"id": "gone", "ids": [*IDS, "missing"]}, store)
+    # Fetched records point at records of their own, by id: those are fetched too.
+    store["one"] = {**_pointing(EVENTS[IDS[0]], 0, embedded=False), "id": "one"}
+    return store
+
+
+_NESTED = """query($id: ID!) { workstreamEvent(id: $id) {
+  tags { iterable { reference { text websites { iterable { id reference { url } } } } } }
+} }"""
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["embedded", "fetched"])
+async def test_references_are_compiled_and_answer_as_the_regular_executor(
+    embedded: bool,
+) -> None:
+    store = _pointing_store(embedded=embedded)
+    ran = await _both(_REFERENCES, {"id": "one", "ids": [*IDS, "missing"]}, store)
     assert ran.compiled == ran.regular
-    assert (ran.runs, ran.bails) == (0, 0)
+    assert (ran.runs, ran.bails) == (1, 0)
     data = orjson.loads(ran.compiled["data"])
-    assert data["one"]["tags"]["iterable"][0] == {"id": "no-such-tag", "reference": None}
-    assert data["one"]["tags"]["iterable"][1]["reference"]["__typename"] == "FlattenedTag"
-    assert any(
+    assert data["one"]["tags"]["iterable"][0]["reference"]["__typename"] == "FlattenedTag"
+    assert all(
         s["reference"]["name"] for e in data["many"][:-1] for s in e["summaries"]["iterable"]
     )
-    assert [orjson.loads(e)["extensions"]["code"] for e in ran.compiled["errors"]] == [
-        "NOT_FOUND",
-        "NOT_FOUND",
+    (error,) = [orjson.loads(e) for e in ran.compiled["errors"]]
+    assert error["path"] == ["many", len(IDS)]  # the missing event, as ever
+
+
+async def test_the_references_of_fetched_records_are_fetched_in_turn() -> None:
+    store = SIMULATOR.state.store
+    website = next(iter(store.records.ids("websites")))
+    tags = [store.record("tags", i) for i in list(store.records.ids("tags"))[:2]]
+    for tag in tags:
+        tag["websites"] = {"iterable": [{"id": website}]}
+    try:
+        ran = await _both(_NESTED, {"id": "one"}, _pointing_store(embedded=False))
+    finally:
+        for tag in tags:
+            del tag["websites"]
+    assert ran.compiled == ran.regular and not ran.compiled["errors"]
+    assert (ran.runs, ran.bails) == (1, 0)
+    data = orjson.loads(ran.compiled["data"])
+    websites = [
+        w
+        for t in data["workstreamEvent"]["tags"]["iterable"]
+        for w in (t["reference"]["websites"] or {"iterable": []})["iterable"]
     ]
+    assert websites and all(w["reference"]["url"] for w in websites)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        pytest.param({"id": "no-such-tag"}, id="a-record-pieces-os-lacks"),
+        pytest.param({"id": ".."}, id="an-id-no-record-can-have"),
+        pytest.param({"id": 7}, id="an-id-not-a-string"),
+        pytest.param({"id": "t", "reference": "TEXT"}, id="a-copy-not-an-object"),
+        pytest.param({"id": "t", "reference": {"text": 5}}, id="a-copy-of-another-shape"),
+    ],
+)
+async def test_a_reference_the_plan_cannot_complete_is_handed_back(
+    reference: dict[str, Any],
+) -> None:
+    store = _pointing_store(embedded=False)
+    store["one"]["tags"]["iterable"].insert(0, reference)
+    ran = await _both(_REFERENCES, {"id": "one", "ids": IDS}, store)
+    assert ran.compiled == ran.regular
+    assert (ran.runs, ran.bails) == (0, 1)
+    (error,) = [orjson.loads(e) for e in ran.compiled["errors"]]
+    assert error["path"][:4] == ["one", "tags", "iterable", 0]
 
 
 async def test_ids_of_references_alone_are_compiled() -> None:
