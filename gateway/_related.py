@@ -12,6 +12,15 @@ with the snapshots). One operation fetches `--max-records` distinct records at
 most, whatever its documents' shape: a reference past them is null with
 MAX_RECORDS_EXCEEDED (a thousand events of ten tags each, each tag's websites,
 ... would otherwise be as many GETs).
+
+Each caller of `load` gets a future of its own, settled as the record's shared
+one is: graphql-core cancels the pending siblings of a field that failed in a
+non-null position, and a task cancelled while it awaits a future cancels that
+future, so the record's one future, awaited directly, would be cancelled for
+every other field waiting on it (a CancelledError out of the whole execution).
+The shared future is cancelled only once every caller has left (an operation
+past its deadline), so that its batch is given up with it: Strawberry's
+DataLoader cancels a batch whose futures all are.
 """
 
 from __future__ import annotations
@@ -90,23 +99,60 @@ def _batch_endpoint(
 class RecordLoaders:
     """`schema.Records` for one operation."""
 
-    __slots__ = ("_fetcher", "_left", "_loaders", "_upstream")
+    __slots__ = ("_callers", "_fetcher", "_left", "_loaders", "_upstream")
 
     def __init__(self, fetcher: RecordFetcher, upstream: UpstreamClient) -> None:
         self._fetcher = fetcher
         self._upstream = upstream
         self._loaders: dict[str, DataLoader[str, Json]] = {}
         self._left = fetcher.max_records  # distinct records this operation may still fetch
+        self._callers: dict[asyncio.Future[Json], int] = {}  # pending record -> its callers
 
     def renewed(self) -> RecordLoaders:
         return RecordLoaders(self._fetcher, self._upstream)
+
+    def forget(self) -> None:
+        # New loaders from the next load on; the budget is the operation's still.
+        self._loaders.clear()
 
     def load(self, relation: Relation, record_id: str) -> Awaitable[Json]:
         loader = self._loaders.get(relation.key)
         if loader is None:
             fetch = partial(self._fetch, relation)
             loader = self._loaders[relation.key] = DataLoader(load_fn=fetch, max_batch_size=None)
-        return loader.load(record_id)
+        shared = loader.load(record_id)
+        assert isinstance(shared, asyncio.Future)  # what Strawberry's DataLoader hands out
+        return self._own(shared)
+
+    def _own(self, shared: asyncio.Future[Json]) -> asyncio.Future[Json]:
+        """A future of the caller's own for `shared` (see the module's docstring)."""
+        if shared.done():  # awaiting a done future cannot cancel it
+            return shared
+        own: asyncio.Future[Json] = shared.get_loop().create_future()
+        callers = self._callers
+        callers[shared] = callers.get(shared, 0) + 1
+
+        def settle(_: object) -> None:
+            callers.pop(shared, None)
+            if own.done():
+                return
+            if shared.cancelled():
+                own.cancel()
+            elif (error := shared.exception()) is not None:
+                own.set_exception(error)
+            else:
+                own.set_result(shared.result())
+
+        def leave(_: object) -> None:
+            if not own.cancelled() or shared.done():
+                return
+            callers[shared] -= 1
+            if not callers[shared]:
+                shared.cancel()
+
+        shared.add_done_callback(settle)
+        own.add_done_callback(leave)
+        return own
 
     async def _fetch(self, relation: Relation, ids: Sequence[str]) -> list[Outcome]:
         """One DataLoader batch (distinct ids), within what the operation may still fetch."""
