@@ -145,6 +145,11 @@ class Records(Protocol):
         """The same source, remembering nothing: for a subscription's next change."""
         ...
 
+    def forget(self) -> None:
+        """Remember none of the records read so far (a write may have changed them);
+        what the operation may still fetch stands."""
+        ...
+
 
 @dataclass(slots=True)
 class Context:
@@ -163,6 +168,12 @@ class Context:
         """The event `key` names, parsed (through the DataLoader)."""
         snapshot = await self.snapshots.load(key)
         return snapshot.json
+
+    def forget(self) -> None:
+        """After a write: what was read before it may have changed, the events and
+        the records that point back at them alike."""
+        self.snapshots.clear_all()
+        self.records.forget()
 
     def remember(self, key: SnapshotKey, event: Json) -> None:
         """Keep an event Pieces OS answered a write with, as if read."""

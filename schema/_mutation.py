@@ -1,7 +1,9 @@
 """Root mutation fields, named after the SDK's methods.
 
-Every mutation clears the request's snapshot cache, so a payload that is read
-after it never shows the event as it was before.
+Every mutation forgets what the request read before it (`Context.forget`: its
+snapshots, and the related records, whose back references a write changes), so
+a payload that is read after it never shows an event or a record as it was
+before. A creation forgets the records alone: no event read before it changed.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ async def _update(
             to_upstream(workstream_event), transferables=transferables
         )
     finally:
-        info.context.snapshots.clear_all()
+        info.context.forget()
     info.context.remember(SnapshotKey(event["id"], transferables), event)
     return event
 
@@ -54,7 +56,7 @@ async def _increment_scores(
     try:
         await info.context.upstream.increment_scores(workstream_event, increment)
     finally:
-        info.context.snapshots.clear_all()
+        info.context.forget()
     return WorkstreamEventMutationPayload(workstream_event_id=workstream_event)
 
 
@@ -71,7 +73,7 @@ def _relation_mutation(relation: Relation, action: Action) -> StrawberryField:
         try:
             await info.context.upstream.relate(workstream_event, relation.segment, action, other)
         finally:
-            info.context.snapshots.clear_all()
+            info.context.forget()
         return WorkstreamEventMutationPayload(workstream_event_id=workstream_event)
 
     # The other record's argument is named per relation (`tag`, `person`, ...).
@@ -94,9 +96,12 @@ async def _create(
     seeded_workstream_event: SeededWorkstreamEventInput,
     transferables: Transferables = None,
 ) -> Json:
-    event = await info.context.upstream.create(
-        to_upstream(seeded_workstream_event), transferables=transferables
-    )
+    try:
+        event = await info.context.upstream.create(
+            to_upstream(seeded_workstream_event), transferables=transferables
+        )
+    finally:
+        info.context.records.forget()
     info.context.remember(SnapshotKey(event["id"], transferables), event)
     return event
 
@@ -107,7 +112,7 @@ async def _delete(
     try:
         await info.context.upstream.delete(workstream_event)
     finally:
-        info.context.snapshots.clear_all()
+        info.context.forget()
     return WorkstreamEventDeletePayload(workstream_event_id=workstream_event)
 
 

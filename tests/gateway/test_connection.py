@@ -80,10 +80,25 @@ async def test_first_is_bounded(gql: GraphQLClient, upstream: Recorder, first: i
     assert upstream.requests == []
 
 
-@pytest.mark.parametrize("cursor", ["garbage", base64.urlsafe_b64encode(b"x:1").decode(), "🙂"])
+def _raw(cursor: bytes) -> str:
+    return base64.urlsafe_b64encode(cursor).decode()
+
+
+@pytest.mark.parametrize("cursor", ["garbage", _raw(b"x:1"), "🙂", _raw(b"we1:-1:x"), _raw(b"1:x")])
 async def test_a_foreign_cursor_is_bad_user_input(gql: GraphQLClient, cursor: str) -> None:
     result = await gql(PAGE, {"first": 5, "after": cursor})
-    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    (error,) = result["errors"]
+    assert error["message"] == "`after` is not a cursor this gateway gave out."
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "after"}
+
+
+async def test_a_cursor_is_its_position_then_its_event_id_whole(gql: GraphQLClient) -> None:
+    # An id no longer listed, colon and all: the page goes on from where its event stood.
+    result = await gql(PAGE, {"first": 2, "after": _raw(b"we1:0:gone:for-good")})
+    assert "errors" not in result
+    whole = await gql(PAGE, {"first": 2})
+    edges = result["data"]["workstreamEventsConnection"]["edges"]
+    assert edges == whole["data"]["workstreamEventsConnection"]["edges"]
 
 
 async def test_filters_go_upstream_and_narrow_the_listing(
@@ -103,3 +118,17 @@ async def test_filters_go_upstream_and_narrow_the_listing(
     assert connection["totalCount"] == 100
     assert all(low <= e["node"]["created"]["value"] <= high for e in connection["edges"])
     assert upstream.requests[0].query == {"created_from": low, "created_to": high}
+
+
+async def test_the_updated_filters_go_upstream_too(
+    gql: GraphQLClient, upstream: Recorder, events: dict[str, Any]
+) -> None:
+    low, high = sorted(e["updated"]["value"] for e in events.values())[1:3]
+    result = await gql(
+        """query($from: DateTime, $to: DateTime) {
+          workstreamEventsConnection(updatedFrom: $from, updatedTo: $to) { totalCount }
+        }""",
+        {"from": low, "to": high},
+    )
+    assert "errors" not in result
+    assert upstream.requests[0].query == {"updated_from": low, "updated_to": high}

@@ -39,6 +39,17 @@ async def test_mutations_are_refused_over_get(http: httpx.AsyncClient, upstream:
     assert upstream.requests == []
 
 
+@pytest.mark.parametrize("name", ["variables", "extensions"])
+async def test_a_get_whose_json_parameter_is_not_json_is_refused(
+    http: httpx.AsyncClient, name: str
+) -> None:
+    for value in ("{", ""):  # an empty value is a value too
+        response = await http.get("/graphql", params={"query": "{ __typename }", name: value})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["message"] == f"`{name}` is not valid JSON."
+        assert _code(response) == "BAD_REQUEST"
+
+
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLFloat
 
 from schema._error_codes import _classify
+from schema._execution import _kind
 from tests.conftest import GraphQLClient
 
 QUERY = """query($id: ID!) {
@@ -125,3 +126,29 @@ def test_a_complaint_of_graphql_cores_about_a_value_is_worded_anew() -> None:
     shown = _classify(raised)
     assert SECRET not in shown.message
     assert shown.extensions == {"code": "UPSTREAM_BAD_RESPONSE"}
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("x", "a string"),
+        ("", "an empty string"),
+        (True, "a boolean"),
+        (_FLOAT, "a number"),
+        ([1], "a list"),
+        ({"k": 1}, "an object"),
+    ],
+)
+async def test_a_value_the_schema_cannot_represent_is_named_by_its_kind(
+    gql: GraphQLClient, event: dict[str, Any], value: Any, kind: str
+) -> None:
+    event["score"] = {"manual": value, "automatic": 0}
+    query = "query($id: ID!) { workstreamEvent(id: $id) { score { manual } } }"
+    (error,) = (await gql(query, {"id": event["id"]}))["errors"]
+    assert error["message"] == f"Int64 cannot represent {kind}."
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_non_finite_number_is_named_so(value: float) -> None:
+    # JSON has none, but a number graphql-core cannot represent is named the same way.
+    assert _kind(GraphQLFloat, value) == "a non-finite number"

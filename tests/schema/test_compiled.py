@@ -115,6 +115,9 @@ class _Records:
 
         return load()
 
+    def forget(self) -> None:
+        pass  # (what a write calls) nothing is remembered
+
 
 def _context(store: dict[str, Any], batches: list[list[SnapshotKey]]) -> Context:
     async def load(keys: Sequence[SnapshotKey]) -> list[Any]:
