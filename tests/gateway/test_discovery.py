@@ -30,16 +30,23 @@ def test_port_specs() -> None:
             parse_ports(bad)
 
 
-async def test_the_first_port_that_answers_wins(simulator: Starlette) -> None:
+async def test_the_first_port_that_answers_wins(
+    simulator: Starlette, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     silent, first, second = free_port(), free_port(), free_port()
-    with serve(simulator, first), serve(simulator, second):
+    # Pieces OS is on this machine: a proxy the environment names is not asked.
+    monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{silent}")
+    with serve(simulator, first), serve(simulator, second), caplog.at_level(logging.INFO):
         found = await Discovery((silent, first, second)).find()
     assert found == f"http://127.0.0.1:{first}"
+    assert f"found Pieces OS on port {first}" in caplog.messages
 
 
-async def test_with_no_answer_the_last_port_is_used() -> None:
-    ports = (free_port(), free_port())
-    assert await Discovery(ports).find() == f"http://127.0.0.1:{ports[1]}"
+async def test_with_no_answer_the_last_port_is_used(caplog: pytest.LogCaptureFixture) -> None:
+    ports = (free_port(), free_port(), free_port())
+    assert await Discovery(ports).find() == f"http://127.0.0.1:{ports[2]}"
+    (said,) = caplog.messages
+    assert said.endswith(f"; using port {ports[2]} until one does")
 
 
 class _Said(logging.Handler):
@@ -86,6 +93,7 @@ async def test_the_gateway_follows_pieces_os_to_another_port(
                         assert (await http.post("/graphql", json=request)).json() == answer
     finally:
         logging.getLogger("pieces_gateway.discovery").removeHandler(moved)
+    assert f"Pieces OS moved: now using http://127.0.0.1:{new}" in caplog.messages
 
 
 def _port(url: str) -> int:

@@ -25,6 +25,9 @@ async def _post(http: httpx.AsyncClient, query: str, accept: str | None) -> http
         ("*/*", "application/json"),
         ("application/*", "application/json"),
         ("", "application/json"),
+        (f"{NEW};q=0.5, application/*;q=0.9", "application/json"),  # JSON through its type
+        (f"{NEW};q=0.9, {NEW};q=0.1, application/json;q=0.5", NEW),  # a range's best quality
+        (f"{NEW};q=high", "application/json"),  # a quality that is no number is 0
     ],
 )
 async def test_the_accepted_media_type_is_the_response_type(

@@ -101,6 +101,7 @@ async def test_changes_made_on_pieces_os_arrive_created_updated_deleted(
         created = store(simulator).create({"application": existing["application"], "trigger": {}})
         change = (await next_message(socket))["payload"]["data"]["workstreamEventChanges"]
         assert (change["kind"], change["id"]) == ("CREATED", created["id"])
+        assert change["at"] == created["updated"]["value"]  # as Pieces OS wrote it
         store(simulator).delete(created["id"])
         change = (await next_message(socket))["payload"]["data"]["workstreamEventChanges"]
         assert change == {
