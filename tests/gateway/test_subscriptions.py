@@ -137,7 +137,24 @@ async def test_a_cross_origin_handshake_is_refused_with_a_code(gateway_url: str)
             pass
     response = refused.value.response
     assert response.status_code == 403
-    assert json.loads(response.body)["errors"][0]["extensions"]["code"] == "FORBIDDEN_ORIGIN"
+    (error,) = json.loads(response.body)["errors"]
+    assert error == {
+        "message": "This origin may not subscribe (see --cors-origins).",
+        "extensions": {"code": "FORBIDDEN_ORIGIN"},
+    }
+
+
+async def test_a_socket_without_the_subprotocol_is_refused_with_a_code(gateway_url: str) -> None:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(gateway_url):
+            pass
+    response = refused.value.response
+    assert response.status_code == 400
+    (error,) = json.loads(response.body)["errors"]
+    assert error == {
+        "message": "Subscriptions speak the graphql-transport-ws subprotocol.",
+        "extensions": {"code": "BAD_REQUEST"},
+    }
 
 
 async def test_an_allowed_origin_subscribes(gateway_url: str) -> None:
@@ -452,8 +469,8 @@ async def test_sockets_past_their_limit_are_refused_before_the_upgrade(
             with pytest.raises(websockets.InvalidStatus) as refused:
                 async with connected(url):
                     pass
-        async with connected(url):
-            pass  # a freed place is taken again
+        async with connected(url), connected(url):
+            pass  # both freed places are taken again
     assert refused.value.response.status_code == 503
     body = json.loads(refused.value.response.body)
     assert body["errors"][0]["extensions"]["code"] == "MAX_CONNECTIONS_EXCEEDED"
