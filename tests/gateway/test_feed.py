@@ -231,7 +231,9 @@ async def test_changes_to_one_event_coalesce_and_a_slow_subscriber_is_ended(
         for event in events[1:3]:
             store(simulator).update({**copy.deepcopy(event), "readable": "more"})
         await feed.poll()
-        with pytest.raises(SubscriberTooSlow):
+        with pytest.raises(
+            SubscriberTooSlow, match=r"^The subscriber fell too far behind the changes\.$"
+        ):
             await take(stream, 10)
 
 

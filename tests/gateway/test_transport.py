@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import GraphQLClient, running_gateway
+from tests.recording import Recorder
 
 READ = '{ workstreamEvent(id: "x") { id } }'
 LIMIT = 1024  # the smallest upstream_max_response_bytes
@@ -87,3 +88,9 @@ async def test_an_answer_over_the_cap_is_no_failure_of_pieces_os() -> None:
         for _ in range(2):
             _assert_refused(await GraphQLClient(http)(READ))
     assert len(upstream.bodies) == 2  # Pieces OS answered: the breaker stayed closed
+
+
+async def test_a_call_through_any_transport_carries_its_headers(upstream: Recorder) -> None:
+    async with running_gateway(upstream) as http:
+        await http.post("/graphql", json={"query": READ}, headers={"x-request-id": "req-9"})
+    assert [request.headers["x-request-id"] for request in upstream.requests] == ["req-9"]
