@@ -283,6 +283,17 @@ async def test_an_endless_header_section_is_refused() -> None:
 
     pool = _pool()
     async with served(headers) as (_, origin):
+        with pytest.raises(ResponseTooLarge, match=r"^the answer's headers are over 65536 bytes$"):
+            await pool.exchange(origin, b"GET", b"/", [])
+    await pool.aclose()
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_the_body_comes() -> None:
+    async def promising(connection: int, request: int, head: bytes) -> bytes:
+        return b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n{}"  # and the rest never
+
+    pool = _pool()
+    async with served(promising) as (_, origin), asyncio.timeout(10):
         with pytest.raises(ResponseTooLarge):
             await pool.exchange(origin, b"GET", b"/", [])
     await pool.aclose()

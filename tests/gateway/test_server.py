@@ -219,12 +219,15 @@ async def test_the_websocket_writes_of_one_loop_pass_go_out_as_one() -> None:
 
     wire = Wire()
     coalescing = _Coalescing(wire, asyncio.get_running_loop())  # type: ignore[arg-type]
+    coalescing.write(b"alone")
+    await asyncio.sleep(0)  # the end of this pass: a lone frame goes out too
+    assert wire.writes == [b"alone"]
     for frame in (b"a", b"b", b"c"):
         coalescing.write(frame)
-    assert wire.writes == []
+    assert wire.writes == [b"alone"]
     await asyncio.sleep(0)  # the end of this pass
-    assert wire.writes == [b"abc"]
+    assert wire.writes == [b"alone", b"abc"]
     coalescing.write(b"d")
     coalescing.close()  # what is pending goes out before the close
-    assert (wire.writes, wire.closed) == ([b"abc", b"d"], True)
+    assert (wire.writes, wire.closed) == ([b"alone", b"abc", b"d"], True)
     assert coalescing.get_extra_info("peername") == "info peername"

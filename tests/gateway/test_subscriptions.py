@@ -171,6 +171,30 @@ async def test_a_subscription_over_the_limits_is_refused_with_its_code(gateway_u
         assert message["payload"][0]["extensions"]["code"] == "MAX_ALIASES_EXCEEDED"
 
 
+async def test_a_query_over_the_socket_is_answered_once_by_its_operation_name(
+    gateway_url: str,
+) -> None:
+    async with connected(gateway_url) as socket:
+        await socket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {
+                        "query": "query A { __typename } query B { b: __typename }",
+                        "operationName": "B",
+                    },
+                }
+            )
+        )
+        assert await next_message(socket) == {
+            "id": "1",
+            "type": "next",
+            "payload": {"data": {"b": "Query"}},
+        }
+        assert await next_message(socket) == {"id": "1", "type": "complete"}
+
+
 async def test_a_subscription_over_http_is_refused_with_a_code(simulator: Starlette) -> None:
     from tests.conftest import running_gateway
 
