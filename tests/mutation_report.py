@@ -49,13 +49,13 @@ def tally(module: str, exit_codes: list[int | None]) -> Tally:
 
 
 def tallies(mutants: Path = MUTANTS) -> list[Tally]:
-    """One tally per module that has a mutant that was run, by path."""
+    """One tally per module that has mutants, by path: those none of whose mutants ran too."""
     found = []
     for meta in sorted(mutants.rglob("*.py.meta")):
         module = meta.relative_to(mutants).as_posix().removesuffix(".meta")
         exit_codes = list(json.loads(meta.read_text())["exit_code_by_key"].values())
         found.append(tally(module, exit_codes))
-    return [t for t in found if t.total > t.not_run]
+    return [t for t in found if t.total]
 
 
 def table(rows: list[Tally]) -> str:
@@ -79,7 +79,7 @@ def table(rows: list[Tally]) -> str:
 
 def main() -> int:
     rows = tallies()
-    if not rows:
+    if all(t.rate is None for t in rows):
         print("no mutants have been run: `make mutation` first", file=sys.stderr)
         return 1
     print(table(rows))

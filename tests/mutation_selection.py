@@ -31,6 +31,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_observability.py",
         "tests/gateway/test_upstream.py",
         "tests/gateway/test_review_fixes.py",
+        "tests/gateway/test_resilience.py",
     ),
     "gateway/_cli.py": ("tests/gateway/test_cli.py",),
     "gateway/_client.py": (
@@ -40,6 +41,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_batching.py",
         "tests/gateway/test_review_fixes.py",
         "tests/gateway/test_feed.py",
+        "tests/gateway/test_resilience.py",
     ),
     "gateway/_discovery.py": ("tests/gateway/test_discovery.py",),
     "gateway/_feed.py": (
@@ -74,6 +76,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_persisted.py",
         "tests/gateway/test_http.py",
         "tests/gateway/test_batching.py",
+        "tests/gateway/test_subscriptions.py",
     ),
     "gateway/_persisted.py": (
         "tests/gateway/test_persisted.py",
@@ -105,6 +108,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_persisted.py",
         "tests/gateway/test_review_fixes.py",
         "tests/gateway/test_batching.py",
+        "tests/gateway/test_subscriptions.py",
     ),
     "schema/_build.py": (
         "tests/schema/test_federation.py",
@@ -146,6 +150,8 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_upstream_values.py",
         "tests/gateway/test_int64.py",
         "tests/schema/test_compiled.py",
+        "tests/schema/test_subscription.py",
+        "tests/gateway/test_subscriptions.py",
     ),
     "schema/_keys.py": (
         "tests/gateway/test_roundtrip.py",

@@ -15,7 +15,7 @@ def _meta(mutants: Path, module: str, exit_codes: list[int | None]) -> None:
     path.write_text(json.dumps({"exit_code_by_key": keys}))
 
 
-def test_each_run_module_is_tallied_by_mutmuts_exit_codes(tmp_path: Path) -> None:
+def test_each_module_is_tallied_by_mutmuts_exit_codes(tmp_path: Path) -> None:
     # 1 and 3 are kills, 0 a survivor, 33 no covering test, 36 a timeout, None not run yet.
     _meta(tmp_path, "schema/_a.py", [1, 3, 1, 0, 33, 36, None])
     _meta(tmp_path, "gateway/_b.py", [1, 0])
@@ -23,9 +23,10 @@ def test_each_run_module_is_tallied_by_mutmuts_exit_codes(tmp_path: Path) -> Non
     rows = tallies(tmp_path)
     assert [(t.module, t.total, t.killed, t.survived, t.other, t.not_run) for t in rows] == [
         ("gateway/_b.py", 2, 1, 1, 0, 0),
+        ("gateway/_never.py", 2, 0, 0, 0, 2),  # counted in the totals, with no rate
         ("schema/_a.py", 7, 3, 1, 2, 1),
     ]
-    assert [t.rate for t in rows] == [0.5, 0.5]
+    assert [t.rate for t in rows] == [0.5, None, 0.5]
 
 
 def test_the_table_ends_with_the_overall_rate(tmp_path: Path) -> None:
