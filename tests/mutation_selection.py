@@ -32,6 +32,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_upstream.py",
         "tests/gateway/test_review_fixes.py",
         "tests/gateway/test_resilience.py",
+        "tests/gateway/test_server.py",
     ),
     "gateway/_cli.py": ("tests/gateway/test_cli.py",),
     "gateway/_client.py": (
