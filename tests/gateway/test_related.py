@@ -581,3 +581,25 @@ async def test_related_records_are_entities_resolved_by_their_loaders(
     assert calls[("GET", f"/tag/{tag}")] == 1
     assert calls[("GET", "/tag/no-such-tag")] == 1
     assert sum(calls.values()) == 4  # the event, the summary, the two tags
+
+
+@pytest.mark.parametrize("relation", RELATIONS, ids=lambda r: r.key)
+async def test_each_related_type_is_an_entity_resolved_whole(
+    gql: GraphQLClient, simulator: Starlette, relation: Relation
+) -> None:
+    event_id = _ordinary(simulator)[0]
+    record_id = _record_for(simulator, relation, event_id)
+    flat = as_flattened(relation, _store(simulator).record(relation.key, record_id))
+    query = f"""query($representations: [_Any!]!) {{
+      _entities(representations: $representations) {{
+        __typename ... on {relation.flattened} {selection(relation.flattened, [flat])}
+      }}
+    }}"""
+    representation = {"__typename": relation.flattened, "id": record_id}
+
+    result = await gql(query, {"representations": [representation]})
+
+    assert "errors" not in result
+    (entity,) = result["data"]["_entities"]
+    assert entity["__typename"] == relation.flattened
+    assert from_graphql(relation.flattened, entity) == strip_nulls(flat)
