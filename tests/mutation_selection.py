@@ -102,6 +102,8 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_upstream.py",
         "tests/gateway/test_discovery.py",
         "tests/gateway/test_review_fixes.py",
+        "tests/gateway/test_observability.py",
+        "tests/gateway/test_tracing.py",
     ),
     "gateway/_view.py": (
         "tests/gateway/test_http.py",

@@ -138,7 +138,10 @@ async def test_the_breaker_opens_fails_fast_and_recovers(
     assert "few seconds" in opened["errors"][0]["message"]
     assert upstream.requests == []  # failed fast: Pieces OS was not asked
     readyz = await fragile.get("/readyz")
-    assert (readyz.status_code, readyz.json()["breaker"]) == (503, "opened")
+    assert (readyz.status_code, readyz.json()) == (
+        503,
+        {"status": "unavailable", "breaker": "opened"},
+    )
 
     faults.clear()
     clock.advance(0.25)
@@ -147,7 +150,7 @@ async def test_the_breaker_opens_fails_fast_and_recovers(
     clock.advance(0.25)  # the cool-down is over: a probe goes through
     assert await read() == {"data": {"workstreamEvent": {"id": event_id}}}
     readyz = await fragile.get("/readyz")
-    assert (readyz.status_code, readyz.json()["breaker"]) == (200, "closed")
+    assert (readyz.status_code, readyz.json()) == (200, {"status": "ready", "breaker": "closed"})
 
 
 async def test_ordinary_upstream_errors_do_not_open_the_breaker(
