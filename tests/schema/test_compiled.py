@@ -26,6 +26,7 @@ from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strawberry.dataloader import DataLoader
+from strawberry.utils.str_converters import to_camel_case
 
 from gateway.simulator import create_simulator
 from schema import (
@@ -486,6 +487,85 @@ async def test_the_references_of_fetched_records_are_fetched_in_turn() -> None:
         for w in (t["reference"]["websites"] or {"iterable": []})["iterable"]
     ]
     assert websites and all(w["reference"]["url"] for w in websites)
+
+
+_REFERENCE_CHANGE_KINDS = ["drop-copy", "missing", "bad-id", "copy-anomaly", "copy-field-anomaly"]
+
+
+@st.composite
+def _reference_operations(
+    draw: st.DrawFn,
+) -> tuple[str, list[tuple[str, str, str, int]]]:
+    """An operation reading references (embedded or fetched, with fragments and
+    conditions), and changes to the references it reads: (event, relation key,
+    what becomes of its first item, which anomaly)."""
+    fragments: list[str] = []
+    roots = []
+    changes = []
+    for index in range(draw(st.integers(1, 2))):
+        relation = draw(st.sampled_from(RELATIONS))
+        flattened = GRAPHQL.type_map[relation.flattened]
+        assert isinstance(flattened, GraphQLObjectType)
+        inner = draw(_selection(flattened, 1, fragments))
+        field = to_camel_case(relation.key)
+        reference = f"iterable {{ id reference{draw(_DIRECTIVES)} {{ {inner} }} }}"
+        roots.append(f"r{index}: workstreamEvents(ids: $ids) {{ {field} {{ {reference} }} }}")
+        for _ in range(draw(st.integers(0, 2))):
+            kind = draw(st.sampled_from(_REFERENCE_CHANGE_KINDS))
+            anomaly = draw(st.sampled_from(range(len(ANOMALIES))))
+            changes.append((draw(st.sampled_from(IDS)), relation.key, kind, anomaly))
+    used = "".join(roots + fragments)
+    declared = ", ".join(
+        f"${name}: Boolean!" for name in ("c0", "c1") if re.search(rf"\${name}\b", used)
+    )
+    variables = f"($ids: [ID!]!{', ' + declared if declared else ''})"
+    query = f"query Q{variables} {{ {' '.join(roots)} }} " + " ".join(fragments)
+    return query, changes
+
+
+def _referring(changes: list[tuple[str, str, str, int]]) -> dict[str, Any]:
+    store = {i: _pointing(e, n, embedded=n % 2 == 0) for n, (i, e) in enumerate(EVENTS.items())}
+    for event_id, key, change, anomaly in changes:
+        items = store[event_id][key]["iterable"]
+        if not items:  # the simulator holds no record of this relation
+            continue
+        item = items[0]
+        if change == "drop-copy":
+            item.pop("reference", None)
+        elif change == "missing":
+            store[event_id][key]["iterable"][0] = {"id": "no-such-record"}
+        elif change == "bad-id":
+            store[event_id][key]["iterable"][0] = {"id": ANOMALIES[anomaly]}
+        elif change == "copy-anomaly":
+            item["reference"] = ANOMALIES[anomaly]
+        elif isinstance(item.get("reference"), dict):
+            copy_ = item["reference"] = dict(item["reference"])
+            copy_[next(iter(copy_))] = ANOMALIES[anomaly]
+    return store
+
+
+def test_generated_reference_reads_answer_as_the_regular_executor() -> None:
+    tally = Counter[str]()
+
+    @settings(
+        max_examples=150,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(operation=_reference_operations(), c0=st.booleans())
+    def example(operation: tuple[str, list[tuple[str, str, str, int]]], c0: bool) -> None:
+        query, changes = operation
+        variables: dict[str, Any] = {"ids": [*IDS, "missing"]}
+        variables |= {name: c0 for name in ("c0", "c1") if f"${name}:" in query}
+        ran = asyncio.run(_both(query, variables, _referring(changes)))
+        assert ran.compiled == ran.regular
+        tally.update(runs=ran.runs, bails=ran.bails)
+
+    example()
+    assert tally["runs"] > 50
+    assert tally["bails"] > 10
 
 
 @pytest.mark.parametrize(
