@@ -68,15 +68,16 @@ lint: $(INSTALLED)
 # mutmut over the hand-written modules ([tool.mutmut] in pyproject.toml), then the kill rate per
 # module: see tests/MUTATION.md. It runs in MUTATION_DIR, a copy of HEAD (and of GraphiQL's built
 # bundles), so that no uncommitted work is mutated. mutmut keeps its results in MUTATION_DIR's
-# mutants/ and runs only the mutants it has none for (a function that changed has none), or those
-# MUTANTS names ('schema._limits.*'): rm -rf $(MUTATION_DIR) to start over.
+# mutants/ and runs only the mutants it has none for (a function that changed has none: tar -m
+# dates every file now, so mutmut rereads each), or those MUTANTS names ('schema._limits.*'):
+# rm -rf $(MUTATION_DIR) to start over.
 MUTANTS ?=
 MUTATION_CHILDREN ?= 1
 MUTATION_DIR ?= /tmp/pieces-gateway-mutation
 mutation: $(INSTALLED)
 	mkdir -p $(MUTATION_DIR)
 	find $(MUTATION_DIR) -mindepth 1 -maxdepth 1 ! -name mutants -exec rm -rf {} +
-	git archive HEAD | tar -x -C $(MUTATION_DIR)
+	git archive HEAD | tar -x -m -C $(MUTATION_DIR)
 	if [ -d gateway/static ]; then cp -R gateway/static $(MUTATION_DIR)/gateway/; fi
 	ln -s $(abspath $(VENV)) $(MUTATION_DIR)/$(VENV)
 	cd $(MUTATION_DIR) && $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
