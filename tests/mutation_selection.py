@@ -52,6 +52,9 @@ TESTS: dict[str, tuple[str, ...]] = {
     "gateway/_graphiql.py": ("tests/gateway/test_graphiql.py",),
     "gateway/_live.py": ("tests/gateway/test_subscriptions.py",),
     "gateway/_loaders.py": (
+        "tests/gateway/test_related.py",
+        "tests/gateway/test_related_attacks.py",
+        "tests/schema/test_subscription.py",
         "tests/gateway/test_batching.py",
         "tests/gateway/test_connection.py",
         "tests/schema/test_federation.py",
@@ -84,6 +87,10 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_review_fixes.py",
     ),
     "gateway/_pool.py": ("tests/gateway/test_pool.py",),
+    "gateway/_related.py": (
+        "tests/gateway/test_related.py",
+        "tests/gateway/test_related_attacks.py",
+    ),
     "gateway/_refusals.py": (
         "tests/gateway/test_refusals.py",
         "tests/gateway/test_middleware.py",
@@ -140,6 +147,8 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_http.py",
     ),
     "schema/_entity.py": (
+        "tests/gateway/test_related.py",
+        "tests/gateway/test_related_attacks.py",
         "tests/schema/test_entity.py",
         "tests/schema/test_federation.py",
     ),
@@ -168,6 +177,10 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_int64.py",
         "tests/gateway/test_upstream.py",
     ),
+    "schema/_related.py": (
+        "tests/gateway/test_related.py",
+        "tests/gateway/test_related_attacks.py",
+    ),
     "schema/_scalars.py": (
         "tests/schema/test_scalars.py",
         "tests/gateway/test_int64.py",
@@ -190,6 +203,11 @@ TESTS: dict[str, tuple[str, ...]] = {
     "schema/compiled/_executor.py": (
         "tests/schema/test_compiled.py",
         "tests/gateway/test_upstream_values.py",
+    ),
+    "schema/compiled/_references.py": (
+        "tests/schema/test_compiled.py",
+        "tests/gateway/test_related.py",
+        "tests/gateway/test_related_attacks.py",
     ),
     "schema/errors.py": (
         "tests/schema/test_error_codes.py",
