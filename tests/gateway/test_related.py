@@ -603,3 +603,49 @@ async def test_each_related_type_is_an_entity_resolved_whole(
     (entity,) = result["data"]["_entities"]
     assert entity["__typename"] == relation.flattened
     assert from_graphql(relation.flattened, entity) == strip_nulls(flat)
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        (
+            {"__typename": "Tag", "id": "x"},
+            "The entity types are "
+            + ", ".join(["WorkstreamEvent", *(r.flattened for r in RELATIONS)])
+            + ".",
+        ),
+        ({"__typename": "FlattenedTag", "id": 7}, 'A representation is {__typename, id: "…"}.'),
+    ],
+)
+async def test_a_representation_of_no_entity_is_refused_in_words_that_say_what_one_is(
+    gql: GraphQLClient, simulator: Starlette, bad: dict[str, Any], words: str
+) -> None:
+    tag = next(iter(_store(simulator).records.ids("tags")))
+
+    result = await gql(
+        ENTITIES, {"representations": [bad, {"__typename": "FlattenedTag", "id": tag}]}
+    )
+
+    assert result["data"]["_entities"][0] is None
+    assert result["data"]["_entities"][1]["id"] == tag
+    (error,) = result["errors"]
+    assert (error["path"], error["message"]) == (["_entities", 0], words)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_reference_past_the_bound_says_what_the_bound_is(simulator: Starlette) -> None:
+    event_id = _ordinary(simulator)[0]
+    tags = list(_store(simulator).records.ids("tags"))[:3]
+    _store(simulator).events[event_id]["tags"] = {"iterable": [{"id": t} for t in tags]}
+    query = """query($id: ID!) {
+      workstreamEvent(id: $id) { tags { iterable { id reference { id } } } }
+    }"""
+    async with running_gateway(simulator, max_records=2) as http:
+        response = await http.post("/graphql", json={"query": query, "variables": {"id": event_id}})
+    result = response.json()
+    items = result["data"]["workstreamEvent"]["tags"]["iterable"]
+    assert [item["reference"] for item in items] == [{"id": tags[0]}, {"id": tags[1]}, None]
+    (error,) = result["errors"]
+    assert error["path"] == ["workstreamEvent", "tags", "iterable", 2, "reference"]
+    assert error["message"] == "This operation asked for more than 2 related records."
+    assert error["extensions"]["code"] == "MAX_RECORDS_EXCEEDED"
