@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,3 +58,29 @@ class Recorder:
 
     def calls(self) -> list[tuple[str, str]]:
         return [(r.method, r.path) for r in self.requests]
+
+
+class InFlight:
+    """Counts the upstream requests in flight at once (only those of `method`, if
+    given); each lets the others run first."""
+
+    def __init__(self, app: ASGIApp, method: str | None = None) -> None:
+        self.app = app
+        self.method = method
+        self.now = 0
+        self.most = 0
+        self.methods: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.method not in (None, scope["method"]):
+            await self.app(scope, receive, send)
+            return
+        self.methods.append(scope["method"])
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            for _ in range(3):  # a few turns of the loop, for whoever else is on the way
+                await asyncio.sleep(0)
+            await self.app(scope, receive, send)
+        finally:
+            self.now -= 1

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.simulator import Faults, create_simulator
 from tests.clock import FakeClock
 from tests.conftest import GraphQLClient, running_gateway
-from tests.recording import Recorder
+from tests.recording import InFlight, Recorder
 
 MANY = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id readable } }"
 
@@ -121,31 +119,10 @@ async def test_a_missing_batch_endpoint_is_asked_for_again_every_five_minutes(
         assert await one_read() == ["POST"]
 
 
-class _InFlight:
-    """Counts the upstream requests in flight at once; each lets the others run first."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.now = 0
-        self.most = 0
-        self.methods: list[str] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.methods.append(scope["method"])
-        self.now += 1
-        self.most = max(self.most, self.now)
-        try:
-            for _ in range(3):  # a few turns of the loop, for whoever else is on the way
-                await asyncio.sleep(0)
-            await self.app(scope, receive, send)
-        finally:
-            self.now -= 1
-
-
 async def test_a_big_read_sends_four_batch_chunks_at_a_time(
     simulator: Starlette, events: dict[str, Any]
 ) -> None:
-    upstream = _InFlight(simulator)
+    upstream = InFlight(simulator)
     ids = list(events)[:10]
     async with running_gateway(upstream, upstream_batch_size=1) as http:
         result = await GraphQLClient(http)(MANY, {"ids": ids})
@@ -156,7 +133,7 @@ async def test_a_big_read_sends_four_batch_chunks_at_a_time(
 
 async def test_without_a_batch_endpoint_single_reads_are_bounded() -> None:
     old = create_simulator(events=20, seed=7, batch_endpoint=False)
-    upstream = _InFlight(old)
+    upstream = InFlight(old)
     ids = list(old.state.store.events)[:10]
     async with running_gateway(upstream, upstream_concurrency=3) as http:
         result = await GraphQLClient(http)(MANY, {"ids": ids})

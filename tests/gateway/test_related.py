@@ -6,7 +6,6 @@ bare ids, as Pieces OS sends them), its requests recorded.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections import Counter
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ from schema import RELATIONS, Relation, as_flattened
 from schema.contract import MODELS
 from tests.conftest import GraphQLClient, running_gateway
 from tests.contract_walk import from_graphql, selection, strip_nulls
-from tests.recording import Recorder
+from tests.recording import InFlight, Recorder
 
 SUMMARIES = next(r for r in RELATIONS if r.key == "summaries")
 TAGS = next(r for r in RELATIONS if r.key == "tags")
@@ -274,36 +273,15 @@ async def test_summaries_are_asked_for_in_chunks_of_the_batch_size(
     assert sorted(i["id"] for chunk in asked for i in chunk) == sorted(distinct)
 
 
-class GetsInFlight:
-    """Counts the GETs in flight at once; each lets the others run first."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app, self.now, self.most, self.gets = app, 0, 0, 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
-            await self.app(scope, receive, send)
-            return
-        self.gets += 1
-        self.now += 1
-        self.most = max(self.most, self.now)
-        try:
-            for _ in range(3):  # a few turns of the loop, for whoever else is on the way
-                await asyncio.sleep(0)
-            await self.app(scope, receive, send)
-        finally:
-            self.now -= 1
-
-
 async def test_record_reads_are_bounded_by_the_single_reads_setting(
     simulator: Starlette,
 ) -> None:
-    upstream = GetsInFlight(simulator)
+    upstream = InFlight(simulator, method="GET")
     ids = _ordinary(simulator)
     async with running_gateway(upstream, upstream_concurrency=3) as http:
         response = await http.post("/graphql", json={"query": TIMELINE, "variables": {"ids": ids}})
     assert "errors" not in response.json()
-    assert upstream.gets > 3
+    assert len(upstream.methods) > 3
     assert upstream.most == 3
 
 
