@@ -30,6 +30,7 @@ _SCRIPTS = (
     "react.production.min.js",
     "react-dom.production.min.js",
     "graphiql.min.js",
+    "graphql-ws.min.js",
     "plugin-explorer.umd.js",
 )
 _STYLES = ("graphiql.min.css", "plugin-explorer.css")
@@ -92,8 +93,13 @@ _PAGE = """<!doctype html>
         const root = ReactDOM.createRoot(document.getElementById("graphiql"));
         root.render(
           React.createElement(GraphiQL, {{
-            // (Subscriptions come back as multipart/mixed, which this fetcher reads.)
-            fetcher: GraphiQL.createFetcher({{ url }}),
+            // Queries and mutations over HTTP; subscriptions over the gateway's
+            // WebSocket (graphql-transport-ws), the one transport GraphiQL's fetcher
+            // chooses for an operation it has parsed as a subscription.
+            fetcher: GraphiQL.createFetcher({{
+              url,
+              wsClient: graphqlWs.createClient({{ url: url.replace(/^http/, "ws") }}),
+            }}),
             defaultQuery: query,
             plugins: [GraphiQLPluginExplorer.explorerPlugin()],
             defaultEditorToolsVisibility: true,

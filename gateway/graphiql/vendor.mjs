@@ -13,6 +13,7 @@ const assets = {
   "react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
   "graphiql.min.js": "graphiql/graphiql.min.js",
   "graphiql.min.css": "graphiql/graphiql.min.css",
+  "graphql-ws.min.js": "graphql-ws/umd/graphql-ws.min.js",
   "plugin-explorer.umd.js": "@graphiql/plugin-explorer/dist/index.umd.js",
   "plugin-explorer.css": "@graphiql/plugin-explorer/dist/style.css",
 };

@@ -43,7 +43,7 @@ async def test_the_page_loads_only_bundles_the_gateway_serves(http: httpx.AsyncC
     page = await http.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200
     urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
-    assert len(urls) == 6
+    assert len(urls) == 7
     for url in urls:
         assert url.startswith("/graphiql/static/"), url
         asset = await http.get(url)
@@ -80,6 +80,11 @@ def demo() -> Iterator[Demo]:
     """`pieces-gateway demo` in a subprocess, stopped by its pid."""
     with demo_process() as running:
         yield running
+
+
+# GraphiQL's query editor keeps the document it last parsed on its CodeMirror instance.
+_PARSED_AS_SUBSCRIPTION = """() => document.querySelector(".graphiql-query-editor .CodeMirror")
+    ?.CodeMirror?.documentAST?.definitions?.[0]?.operation === 'subscription'"""
 
 
 def _result(page: Any, text: str, timeout_ms: float = TIMEOUT_MS) -> str:
@@ -159,7 +164,7 @@ def test_graphiql_runs_a_subscription() -> None:
 
     assert CHROMIUM is not None
     # The demo's simulator changes an event every 0.2 s, as Pieces OS does while its user
-    # works; GraphiQL's fetcher takes the subscription as multipart/mixed.
+    # works; GraphiQL sends an operation it has parsed as a subscription over WebSocket.
     with (
         demo_process("--activity", "0.2", "--live-interval", "0.1") as demo,
         tempfile.TemporaryDirectory() as profile,
@@ -183,7 +188,12 @@ def test_graphiql_runs_a_subscription() -> None:
             editor.click()
             page.keyboard.press("ControlOrMeta+A")
             page.keyboard.insert_text("subscription { workstreamEventChanges { kind id } }")
-            page.click(".graphiql-execute-button")
+            # As after a person's typing: the editor has parsed the document (a click
+            # before that sends it as a query, over HTTP, which answers as well).
+            page.wait_for_function(_PARSED_AS_SUBSCRIPTION)
+            with page.expect_websocket() as opened:
+                page.click(".graphiql-execute-button")
+            assert opened.value.url == f"{demo.url.replace('http', 'ws', 1)}/graphql"
             # The pane shows the latest change; every kind shows up in turn.
             seen: set[str] = set()
             deadline = time.monotonic() + 60
