@@ -1,7 +1,9 @@
 """`python -m tests.mutation_report`: mutmut's results per module, after `make mutation`.
 
 mutmut keeps one `<module>.py.meta` file per mutated module under `mutants/`, mapping each
-mutant to the exit code of its test run; mutmut's own table says what each code means.
+mutant to the exit code of its test run; mutmut's own table says what each code means. A
+"no tests" mutant that `tests.mutation_fresh` tried in a fresh process counts by that run.
+A timeout is a kill, as in mutmut's own score (the tests noticed the mutant: they hung).
 The kill rate counts only mutants that were run: killed / (killed + survived + other).
 """
 
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
+
+from tests.mutation_fresh import NO_TESTS, current, fresh_verdicts, function_hash
 
 MUTANTS = Path("mutants")
 
@@ -42,7 +46,7 @@ def tally(module: str, exit_codes: list[int | None]) -> Tally:
     return Tally(
         module,
         total=len(exit_codes),
-        killed=statuses["killed"],
+        killed=statuses["killed"] + statuses["timeout"],
         survived=statuses["survived"],
         not_run=statuses["not checked"],
     )
@@ -51,9 +55,16 @@ def tally(module: str, exit_codes: list[int | None]) -> Tally:
 def tallies(mutants: Path = MUTANTS) -> list[Tally]:
     """One tally per module that has mutants, by path: those none of whose mutants ran too."""
     found = []
-    for meta in sorted(mutants.rglob("*.py.meta")):
-        module = meta.relative_to(mutants).as_posix().removesuffix(".meta")
-        exit_codes = list(json.loads(meta.read_text())["exit_code_by_key"].values())
+    verdicts = fresh_verdicts(mutants)
+    for path in sorted(mutants.rglob("*.py.meta")):
+        module = path.relative_to(mutants).as_posix().removesuffix(".meta")
+        meta = json.loads(path.read_text())
+        exit_codes = []
+        for key, code in meta["exit_code_by_key"].items():
+            if code in NO_TESTS:
+                fresh = current(verdicts.get(key), function_hash(meta, key))
+                code = code if fresh is None else fresh
+            exit_codes.append(code)
         found.append(tally(module, exit_codes))
     return [t for t in found if t.total]
 

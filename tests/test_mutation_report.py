@@ -5,18 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.mutation_fresh import FRESH, untried, verdict_of
 from tests.mutation_report import table, tallies
 
 
 def _meta(mutants: Path, module: str, exit_codes: list[int | None]) -> None:
     path = mutants / f"{module}.meta"
     path.parent.mkdir(parents=True, exist_ok=True)
-    keys = {f"{module}.x_f__mutmut_{i}": code for i, code in enumerate(exit_codes, 1)}
-    path.write_text(json.dumps({"exit_code_by_key": keys}))
+    name = module.removesuffix(".py").replace("/", ".")
+    keys = {f"{name}.x_f__mutmut_{i}": code for i, code in enumerate(exit_codes, 1)}
+    path.write_text(json.dumps({"exit_code_by_key": keys, "hash_by_function_name": {"x_f": "h1"}}))
 
 
 def test_each_module_is_tallied_by_mutmuts_exit_codes(tmp_path: Path) -> None:
-    # 1 and 3 are kills, 0 a survivor, 33 no covering test, 36 a timeout, None not run yet.
+    # 1 and 3 are kills, as is a timeout (36: the tests hung); 0 a survivor, 33 no
+    # covering test, None not run yet.
     _meta(tmp_path, "schema/_a.py", [1, 3, 1, 0, 33, 36, None])
     _meta(tmp_path, "gateway/_b.py", [1, 0])
     _meta(tmp_path, "gateway/_never.py", [None, None])
@@ -24,9 +27,9 @@ def test_each_module_is_tallied_by_mutmuts_exit_codes(tmp_path: Path) -> None:
     assert [(t.module, t.total, t.killed, t.survived, t.other, t.not_run) for t in rows] == [
         ("gateway/_b.py", 2, 1, 1, 0, 0),
         ("gateway/_never.py", 2, 0, 0, 0, 2),  # counted in the totals, with no rate
-        ("schema/_a.py", 7, 3, 1, 2, 1),
+        ("schema/_a.py", 7, 4, 1, 1, 1),
     ]
-    assert [t.rate for t in rows] == [0.5, None, 0.5]
+    assert [t.rate for t in rows] == [0.5, None, 4 / 6]
 
 
 def test_the_table_ends_with_the_overall_rate(tmp_path: Path) -> None:
@@ -37,3 +40,32 @@ def test_the_table_ends_with_the_overall_rate(tmp_path: Path) -> None:
         "| schema/_b.py | 5 | 1 | 3 | 0 | 1 | 25% |",
         "| overall | 9 | 4 | 4 | 0 | 1 | 50% |",
     ]
+
+
+def test_a_no_tests_mutant_counts_by_its_fresh_run_while_its_function_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    _meta(tmp_path, "gateway/_cli.py", [33, 33, 33, 1])
+    assert [mutant.key for mutant in untried(tmp_path)] == [
+        f"gateway._cli.x_f__mutmut_{i}" for i in (1, 2, 3)
+    ]
+    fresh = {
+        "gateway._cli.x_f__mutmut_1": {"exit_code": 1, "hash": "h1"},
+        "gateway._cli.x_f__mutmut_2": {"exit_code": 0, "hash": "h1"},
+        "gateway._cli.x_f__mutmut_3": {"exit_code": 1, "hash": "h0"},  # of an older x_f
+    }
+    (tmp_path / FRESH).write_text(json.dumps(fresh))
+    [row] = tallies(tmp_path)
+    assert (row.killed, row.survived, row.other) == (2, 1, 1)
+    assert [mutant.key for mutant in untried(tmp_path)] == ["gateway._cli.x_f__mutmut_3"]
+
+
+def test_a_module_no_test_file_is_named_for_is_not_tried_fresh(tmp_path: Path) -> None:
+    _meta(tmp_path, "gateway/_unheard_of.py", [33])
+    assert list(untried(tmp_path)) == []
+
+
+def test_a_fresh_run_is_a_kill_when_its_tests_fail_or_cannot_be_collected() -> None:
+    # pytest: 0 all passed, 1 a failure, 2 interrupted (a collection error), 3 internal
+    # error, 5 no tests collected; 36 is this module's timeout.
+    assert [verdict_of(code) for code in (0, 1, 2, 3, 5, 36)] == [0, 1, 1, 1, 33, 36]
