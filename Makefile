@@ -81,6 +81,7 @@ mutation: $(INSTALLED)
 	if [ -d gateway/static ]; then cp -R gateway/static $(MUTATION_DIR)/gateway/; fi
 	ln -s $(abspath $(VENV)) $(MUTATION_DIR)/$(VENV)
 	cd $(MUTATION_DIR) && $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --workers $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 
 schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL
