@@ -34,7 +34,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_resilience.py",
         "tests/gateway/test_server.py",
     ),
-    "gateway/_cli.py": ("tests/gateway/test_cli.py",),
+    "gateway/_cli.py": ("tests/gateway/test_cli.py", "tests/test_packaging.py"),
     "gateway/_client.py": (
         "tests/gateway/test_upstream.py",
         "tests/gateway/test_mutations.py",
@@ -176,6 +176,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_collection.py",
         "tests/gateway/test_int64.py",
         "tests/gateway/test_upstream.py",
+        "tests/schema/test_codegen.py",
     ),
     "schema/_related.py": (
         "tests/gateway/test_related.py",
