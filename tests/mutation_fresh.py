@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mutmut.stats import status_by_exit_code
 from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
 from tests.mutation_selection import files_of
@@ -100,9 +101,7 @@ def run_tests(files: Iterable[str], mutant: str, timeout: float, mutants: Path) 
 def verdict_of(exit_code: int) -> int:
     """pytest's exit code as mutmut's: a failure, a collection error or an internal error
     (1, 2, 3) kills; every test passing survives; 5 is "no tests"; a timeout stays one."""
-    if exit_code in (0, 5, TIMEOUT):
-        return {0: SURVIVED, 5: NO_TESTS[1], TIMEOUT: TIMEOUT}[exit_code]
-    return KILLED
+    return {0: SURVIVED, 5: NO_TESTS[1], TIMEOUT: TIMEOUT}.get(exit_code, KILLED)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         for done, (mutant, code) in enumerate(pool.map(attempt, tried), 1):
             verdicts[mutant.key] = {"exit_code": code, "hash": mutant.function_hash}
             (MUTANTS / FRESH).write_text(json.dumps(verdicts, indent=1, sort_keys=True))
-            status = {KILLED: "killed", SURVIVED: "survived", TIMEOUT: "timeout"}.get(code, code)
             elapsed = time.monotonic() - started
+            status = status_by_exit_code[code]
             print(f"{done}/{len(tried)} {elapsed:.0f}s {status}: {mutant.key}", flush=True)
     return 0
 
