@@ -43,6 +43,10 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_review_fixes.py",
         "tests/gateway/test_feed.py",
         "tests/gateway/test_resilience.py",
+        "tests/gateway/test_related.py",
+        "tests/gateway/test_related_attacks.py",
+        "tests/gateway/test_connection.py",
+        "tests/gateway/test_transport.py",
     ),
     "gateway/_discovery.py": ("tests/gateway/test_discovery.py",),
     "gateway/_feed.py": (
@@ -119,6 +123,9 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_review_fixes.py",
         "tests/gateway/test_batching.py",
         "tests/gateway/test_subscriptions.py",
+        "tests/gateway/test_graphiql.py",
+        "tests/gateway/test_server.py",
+        "tests/gateway/test_observability.py",
     ),
     "schema/_build.py": (
         "tests/schema/test_federation.py",

@@ -101,6 +101,15 @@ async def test_one_log_line_per_operation(
     assert record.__dict__["error_codes"] == ["NOT_FOUND"]
     assert record.__dict__["request_id"] == "req-7"
     assert record.__dict__["duration_ms"] > 0
+    assert re.fullmatch(
+        r"Two in \d+\.\d ms, 1 upstream calls, errors: NOT_FOUND", record.getMessage()
+    )
+    caplog.clear()
+    await http.post("/graphql", json={"query": "query Ping { __typename }"})
+    (record,) = [r for r in caplog.records if r.name == "pieces_gateway.operations"]
+    assert re.fullmatch(r"Ping in \d+\.\d ms, 0 upstream calls", record.getMessage())
+    assert record.__dict__["error_codes"] == []
+    assert record.__dict__["request_id"]  # one of the gateway's own making
 
 
 @pytest.fixture
