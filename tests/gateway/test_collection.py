@@ -74,6 +74,7 @@ async def test_delete_says_which_event_went_and_it_is_gone(
         "workstream_events_delete_specific_workstream_event", workstream_event=victim
     )
     assert upstream.calls() == [(method, path)]
+    assert upstream.requests[0].body == b""  # as the SDK sends it: no body at all
     again = await gql("query($id: ID!) { workstreamEvent(id: $id) { id } }", {"id": victim})
     assert again["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 

@@ -47,6 +47,7 @@ async def test_every_relation_mutation_sends_what_the_sdk_sends(
         _snake(name), workstream_event=event_id, **{_snake(relation.argument): OTHER_ID}
     )
     assert _on_the_wire(received) == expected
+    assert received.body == b""  # no body, not even a JSON null
 
 
 async def test_an_association_shows_in_the_payload_event(

@@ -60,6 +60,89 @@ async def test_metrics_count_operations_upstream_calls_batches_and_errors(
     )
 
 
+def _bare(event: dict[str, Any], key: str) -> set[str]:
+    """The ids `event` references under `key` with no embedded copy."""
+    items = (event.get(key) or {}).get("iterable") or []
+    return {item["id"] for item in items if item.get("reference") is None}
+
+
+async def test_each_upstream_endpoint_is_counted_under_its_own_name(
+    http: httpx.AsyncClient, events: dict[str, Any]
+) -> None:
+    event_id = next(iter(events))
+    application = {
+        "id": events[event_id]["application"]["id"],
+        "name": "VS_CODE",
+        "version": "1.0",
+        "platform": "LINUX",
+        "onboarded": True,
+        "privacy": "OPEN",
+    }
+    stamp = {"value": "2026-01-02T03:04:05.678Z"}
+    event = {"id": event_id, "application": application, "created": stamp, "updated": stamp}
+    on_event = ("$e: ID!", {"e": event_id})
+    writes = [
+        ('workstreamEventAssociateTag(workstreamEvent: $e, tag: "t1")', *on_event),
+        ('workstreamEventDisassociateTag(workstreamEvent: $e, tag: "t1")', *on_event),
+        (
+            "workstreamEventScoresIncrement(workstreamEvent: $e,"
+            " seededScoreIncrement: {workstreamEvent: {update: true}})",
+            *on_event,
+        ),
+        (
+            "workstreamEventUpdate(workstreamEvent: $event)",
+            "$event: WorkstreamEventInput!",
+            {"event": {**event, "trigger": {}}},
+        ),
+        (
+            "workstreamEventsCreateNewWorkstreamEvent(seededWorkstreamEvent: $seed)",
+            "$seed: SeededWorkstreamEventInput!",
+            {"seed": {"application": application, "trigger": {}}},
+        ),
+        ("workstreamEventsDeleteSpecificWorkstreamEvent(workstreamEvent: $e)", *on_event),
+    ]
+    for field, declared, variables in writes:
+        query = f"mutation({declared}) {{ {field} {{ __typename }} }}"
+        response = await http.post("/graphql", json={"query": query, "variables": variables})
+        assert "errors" not in response.json(), field
+    lone = next(i for i, e in events.items() if len(_bare(e, "summaries")) == 1)
+    reads = [
+        ("workstreamEvent(id: $id) { id }", next(iter(events))),  # one id: its own GET
+        ("workstreamEvent(id: $id) { summaries { iterable { reference { id } } } }", lone),
+        (
+            "workstreamEvents(ids: $id) { tags { iterable { reference { id } } }"
+            " summaries { iterable { reference { id } } } }",
+            list(events),
+        ),
+    ]
+    for field, ids in reads:
+        query = f"query($id: {'[ID!]!' if isinstance(ids, list) else 'ID!'}) {{ {field} }}"
+        response = await http.post("/graphql", json={"query": query, "variables": {"id": ids}})
+        assert "errors" not in response.json(), field
+    response = await http.post(
+        "/graphql", json={"query": "{ workstreamEventsConnection(first: 1) { edges { cursor } } }"}
+    )
+    assert "errors" not in response.json()
+    assert (await http.get("/readyz")).status_code == 200
+    text = (await http.get("/metrics")).text
+    counted = set(re.findall(r'pieces_gateway_upstream_requests_total\{endpoint="([^"]*)"', text))
+    assert counted == {
+        "associate",
+        "disassociate",
+        "scores_increment",
+        "update",
+        "create",
+        "delete",
+        "snapshot",
+        "batch_fetch",
+        "tags",
+        "summaries",
+        "summaries_batch",
+        "identifiers",
+        "health",
+    }
+
+
 async def test_operation_names_cannot_flood_the_metrics(http: httpx.AsyncClient) -> None:
     async def run(name: str) -> None:
         response = await http.post("/graphql", json={"query": f"query {name} {{ __typename }}"})

@@ -10,7 +10,10 @@ polls at once).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import logging
+import re
 import signal
 import subprocess
 import sys
@@ -498,3 +501,64 @@ async def test_sockets_past_their_limit_are_refused_before_the_upgrade(
     assert refused.value.response.status_code == 503
     body = json.loads(refused.value.response.body)
     assert body["errors"][0]["extensions"]["code"] == "MAX_CONNECTIONS_EXCEEDED"
+
+
+async def _first_result(http: httpx.AsyncClient, body: dict[str, Any]) -> tuple[Any, str]:
+    """The first result of a multipart subscription, and the request's id; then it leaves."""
+    async with http.stream("POST", "/graphql", json=body, headers={"accept": MULTIPART}) as sent:
+        assert sent.headers["content-type"].startswith("multipart/mixed"), sent.headers
+        received = b""
+        chunks = sent.aiter_bytes()
+        async with asyncio.timeout(HANG):
+            while b'"payload"' not in received:  # a part is sent whole, in one chunk
+                received += await anext(chunks)
+        whole = received.removesuffix(b"\r\n--graphql") + b"\r\n--graphql--"  # as if it ended
+        results = [p["payload"] for p in parts(whole) if p]  # {} is a heartbeat
+        return results[0], sent.headers["x-request-id"]
+
+
+async def test_a_persisted_subscription_runs_by_its_hash_and_operation_name(
+    simulator: Starlette,
+) -> None:
+    event = next(iter(store(simulator).events.values()))
+    query = (
+        "subscription A($id: ID!) { workstreamEvent(id: $id) { readable } }"
+        " subscription B($id: ID!) { workstreamEvent(id: $id) { id } }"
+    )
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    request = {"variables": {"id": event["id"]}, "operationName": "B", "extensions": persisted}
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(simulator))
+    with serve(app) as http_url:
+        async with httpx.AsyncClient(base_url=http_url, headers={"host": "localhost"}) as http:
+            first, _ = await _first_result(http, {**request, "query": query})
+            by_hash, _ = await _first_result(http, request)
+    assert first == by_hash == {"data": {"workstreamEvent": {"id": event["id"]}}}
+
+
+async def test_a_subscription_is_logged_as_it_starts_and_as_it_ends(
+    simulator: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pieces_gateway.operations")
+    event = next(iter(store(simulator).events.values()))
+    query = "subscription Watch($id: ID!) { workstreamEvent(id: $id) { id } }"
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(simulator))
+    with serve(app) as http_url:
+        async with httpx.AsyncClient(base_url=http_url, headers={"host": "localhost"}) as http:
+            body = {"query": query, "variables": {"id": event["id"]}}
+            _, request_id = await _first_result(http, body)
+
+            def logged() -> list[logging.LogRecord]:
+                return [r for r in caplog.records if r.name == "pieces_gateway.operations"]
+
+            async with asyncio.timeout(HANG):
+                while len(logged()) < 2:  # the client has gone: the subscription ends
+                    await asyncio.sleep(0.01)  # polling, with a deadline
+    started, ended = logged()
+    assert started.getMessage() == "subscription Watch started"
+    assert re.fullmatch(r"subscription Watch ended after \d+\.\d s", ended.getMessage())
+    for record in (started, ended):
+        assert (record.__dict__["operation"], record.__dict__["request_id"]) == (
+            "Watch",
+            request_id,
+        )
