@@ -97,7 +97,6 @@ class _Connection(asyncio.Protocol):
             self._fail(httpx.RemoteProtocolError(f"unparsable answer: {exc}"))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
         self._fail(httpx.ReadError("the server closed the connection"))
 
     # --- httptools callbacks -------------------------------------------------------------

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from gateway._pool import LeanPool, Origin, ResponseTooLarge
+from gateway._pool import MAX_HEADER_BYTES, LeanPool, Origin, ResponseTooLarge
 
 # (connection number, request number on it, request head) -> the bytes to answer
 # with, None to hang up unanswered, or (bytes, True) to hang up after them.
@@ -151,7 +151,7 @@ async def test_a_connection_closed_mid_answer_is_an_error() -> None:
     pool = _pool()
     async with served(truncating) as (_, origin):
         # The answer is cut short: some of it was read, so no second try.
-        with pytest.raises(httpx.ReadError):
+        with pytest.raises(httpx.ReadError, match=r"^the server closed the connection$"):
             await pool.exchange(origin, b"GET", b"/", [])
     async with served(hang_up) as (server, origin):
         with pytest.raises(httpx.ReadError):  # a new connection: no second try
@@ -178,7 +178,7 @@ async def test_an_answer_over_the_limit_is_refused(answer: bytes) -> None:
 
     pool = _pool()
     async with served(large) as (_, origin):
-        with pytest.raises(ResponseTooLarge):
+        with pytest.raises(ResponseTooLarge, match=r"^the answer is over 1024 bytes$"):
             await pool.exchange(origin, b"GET", b"/", [])
     await pool.aclose()
 
@@ -203,7 +203,7 @@ async def test_garbage_is_a_protocol_error() -> None:
 
     pool = _pool()
     async with served(garbage) as (_, origin):
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx.RemoteProtocolError, match=r"^unparsable answer: "):
             await pool.exchange(origin, b"GET", b"/", [])
     await pool.aclose()
 
@@ -294,7 +294,7 @@ async def test_a_declared_length_over_the_limit_is_refused_before_the_body_comes
 
     pool = _pool()
     async with served(promising) as (_, origin), asyncio.timeout(10):
-        with pytest.raises(ResponseTooLarge):
+        with pytest.raises(ResponseTooLarge, match=r"^the answer is over 1024 bytes$"):
             await pool.exchange(origin, b"GET", b"/", [])
     await pool.aclose()
 
@@ -310,3 +310,74 @@ async def test_bytes_nobody_asked_for_end_the_connection() -> None:
             assert (await pool.exchange(origin, b"GET", b"/", [])).content == b'{"ok": true}'
         await pool.aclose()
     assert server.connections == 2
+
+
+async def test_answers_of_exactly_the_limit_are_read_whole_one_after_another() -> None:
+    body = b"z" * 1024
+    chunked = (
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+        + b"200\r\n"
+        + body[:512]
+        + b"\r\n200\r\n"
+        + body[512:]
+        + b"\r\n0\r\n\r\n"
+    )
+
+    async def at_the_limit(connection: int, request: int, head: bytes) -> bytes:
+        return _answer(body) if request % 2 else chunked
+
+    pool = _pool()
+    async with served(at_the_limit) as (server, origin):
+        for _ in range(4):  # declared, chunked, declared, chunked: each counted from zero
+            assert (await pool.exchange(origin, b"GET", b"/", [])).content == body
+        await pool.aclose()
+    assert server.connections == 1
+
+
+async def test_header_sections_of_exactly_the_limit_are_read_one_after_another() -> None:
+    # What is counted is each header's name and value: 65,536 bytes of them in all.
+    fixed = [(b"content-length", b"2")]
+    left = MAX_HEADER_BYTES - sum(len(n) + len(v) for n, v in fixed)
+    fillers = [(b"x-filler-%03d" % i, b"y" * 988) for i in range(left // 1000)]
+    left -= sum(len(n) + len(v) for n, v in fillers)
+    fillers.append((b"x-last", b"y" * (left - len(b"x-last"))))
+    headers = b"".join(n + b": " + v + b"\r\n" for n, v in [*fillers, *fixed])
+
+    async def full(connection: int, request: int, head: bytes) -> bytes:
+        return b"HTTP/1.1 200 OK\r\n" + headers + b"\r\n{}"
+
+    pool = _pool()
+    async with served(full) as (server, origin):
+        for _ in range(2):
+            assert (await pool.exchange(origin, b"GET", b"/", [])).content == b"{}"
+        await pool.aclose()
+    assert server.connections == 1
+
+
+async def test_a_kept_alive_connection_that_breaks_mid_answer_is_not_asked_again() -> None:
+    async def breaking(connection: int, request: int, head: bytes) -> bytes | tuple[bytes, bool]:
+        return _answer() if request == 1 else (_answer(b"x" * 100)[:-50], True)
+
+    pool = _pool()
+    async with served(breaking) as (server, origin):
+        await pool.exchange(origin, b"GET", b"/", [])
+        # Part of the answer came back: the request may have been acted on.
+        with pytest.raises(httpx.ReadError, match=r"^the server closed the connection$"):
+            await pool.exchange(origin, b"GET", b"/", [])
+        await pool.aclose()
+    assert (server.connections, len(server.heads)) == (1, 2)
+
+
+async def test_a_connection_the_server_closed_while_idle_is_left_untried() -> None:
+    async def answer_then_hang_up(connection: int, request: int, head: bytes) -> tuple[bytes, bool]:
+        return _answer(), True  # no `connection: close`: it simply goes
+
+    pool = _pool()
+    async with served(answer_then_hang_up) as (server, origin), asyncio.timeout(10):
+        await pool.exchange(origin, b"GET", b"/", [])
+        idle = pool._idle[origin]
+        while not all(connection.closed for connection in idle):
+            await asyncio.sleep(0.001)  # polling, with a deadline: until the close is read
+        assert (await pool.exchange(origin, b"GET", b"/", [])).status_code == 200
+        await pool.aclose()
+    assert (server.connections, len(server.heads)) == (2, 2)
