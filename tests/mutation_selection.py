@@ -47,6 +47,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_related_attacks.py",
         "tests/gateway/test_connection.py",
         "tests/gateway/test_transport.py",
+        "tests/gateway/test_observability.py",
     ),
     "gateway/_discovery.py": ("tests/gateway/test_discovery.py",),
     "gateway/_feed.py": (

@@ -12,9 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from gateway._logging import configure_logging
 from gateway._metrics import _MAX_OPERATION_NAMES
+from tests.conftest import running_gateway
+from tests.serving import serve
 
 
 @pytest.fixture
@@ -69,6 +72,21 @@ def _bare(event: dict[str, Any], key: str) -> set[str]:
 async def test_each_upstream_endpoint_is_counted_under_its_own_name(
     http: httpx.AsyncClient, events: dict[str, Any]
 ) -> None:
+    await _every_endpoint(http, events)
+
+
+async def test_every_endpoint_is_reached_over_the_gateways_own_pool(
+    simulator: Starlette, events: dict[str, Any]
+) -> None:
+    # The pool writes each request's line as the client builds it (httpx's seam would
+    # mend a lower-case method): a served simulator reads it as Pieces OS would.
+    with serve(simulator) as url:
+        async with running_gateway(None, upstream=url) as http:
+            await _every_endpoint(http, events)
+
+
+async def _every_endpoint(http: httpx.AsyncClient, events: dict[str, Any]) -> None:
+    """Calls every upstream endpoint once or more; each is counted under its name."""
     event_id = next(iter(events))
     application = {
         "id": events[event_id]["application"]["id"],

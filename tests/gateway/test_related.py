@@ -285,6 +285,22 @@ async def test_record_reads_are_bounded_by_the_single_reads_setting(
     assert upstream.most == 3
 
 
+@pytest.mark.parametrize("status", [404, 405])
+async def test_a_summaries_batch_answered_as_absent_falls_back_to_gets(
+    simulator: Starlette, status: int
+) -> None:
+    upstream = Recorder(Answering(simulator, BATCH[1], status, b""))
+    ids = _ordinary(simulator)
+    distinct = {rid for _, _, rid in _bare(simulator, SUMMARIES)}
+    async with running_gateway(upstream) as http:
+        upstream.clear()
+        query = SUMMARY_NAMES
+        response = await http.post("/graphql", json={"query": query, "variables": {"ids": ids}})
+    assert "errors" not in response.json()
+    gets = {p for m, p in upstream.calls() if p.startswith(SUMMARIES.record_path)}
+    assert gets == {SUMMARIES.record_path + rid for rid in distinct}
+
+
 async def test_without_the_summaries_batch_each_summary_is_one_get() -> None:
     simulator = create_simulator(events=40, seed=7, batch_endpoint=False)
     upstream = Recorder(simulator)
@@ -333,6 +349,36 @@ async def test_one_operation_fetches_max_records_at_most(
         upstream.clear()
         await http.post("/graphql", json={"query": TIMELINE, "variables": {"ids": ids[:1]}})
         assert len(upstream.calls()) > 1
+
+
+async def test_summaries_the_batch_says_are_gone_are_null_with_not_found(
+    simulator: Starlette, upstream: Recorder
+) -> None:
+    ids = _ordinary(simulator)
+    bare = _bare(simulator, SUMMARIES)
+    gone = sorted({record_id for _, _, record_id in bare})[:2]
+    for record_id in gone:
+        _store(simulator).remove_record(SUMMARIES.key, record_id)
+    query = """query($ids: [ID!]!) {
+      workstreamEvents(ids: $ids) { summaries { iterable { id reference { id } } } }
+    }"""
+    async with running_gateway(upstream) as http:
+        upstream.clear()
+        response = await http.post("/graphql", json={"query": query, "variables": {"ids": ids}})
+    result = response.json()
+    assert upstream.calls().count(BATCH) == 1  # the batch said which are gone: no GET after
+    assert not [p for _, p in upstream.calls() if p.startswith(SUMMARIES.record_path)]
+    missing = {(event_id, index) for event_id, index, record_id in bare if record_id in gone}
+    paths = {tuple(e["path"]) for e in result["errors"]}
+    assert paths == {
+        ("workstreamEvents", ids.index(event_id), "summaries", "iterable", index, "reference")
+        for event_id, index in missing
+    }
+    assert {e["extensions"]["code"] for e in result["errors"]} == {"NOT_FOUND"}
+    for event_id, event in zip(ids, result["data"]["workstreamEvents"], strict=True):
+        for index, item in enumerate(event["summaries"]["iterable"]):
+            gone_here = (event_id, index) in missing
+            assert item["reference"] == (None if gone_here else {"id": item["id"]})
 
 
 @pytest.mark.parametrize("relation", [TAGS, SUMMARIES], ids=lambda r: r.key)
@@ -463,6 +509,7 @@ async def test_a_record_answer_of_another_shape_is_a_bad_response(
             assert (item["reference"] is None) == ((event["id"], index) in bare)
     assert {e["extensions"]["code"] for e in result["errors"]} == {"UPSTREAM_BAD_RESPONSE"}
     assert all(body.decode() not in e["message"] for e in result["errors"])
+    assert all(e["message"].startswith("Pieces OS ") for e in result["errors"])
 
 
 class AnotherId:

@@ -221,3 +221,23 @@ async def test_a_not_found_message_quotes_a_bounded_prefix_of_the_id(
     assert error["extensions"] == {"code": "NOT_FOUND", "id": long_id}
     shown = "y" * 63 + "z" + "…"
     assert error["message"] == f"No workstream event has the id {shown!r}."
+
+
+@pytest.mark.parametrize(
+    ("status", "ready"), [(200, True), (204, True), (299, True), (300, False), (503, False)]
+)
+async def test_pieces_os_is_ready_when_its_health_is_2xx_asked_once(
+    status: int, ready: bool
+) -> None:
+    asked: list[str] = []
+
+    async def health(request: Request) -> Response:
+        asked.append(request.url.path)
+        return Response(status_code=status)
+
+    async with running_gateway(upstream_answering(health)) as http:
+        response = await http.get("/readyz")
+    assert (response.status_code, response.json()["status"]) == (
+        (200, "ready") if ready else (503, "unavailable")
+    )
+    assert asked == ["/.well-known/health"]  # not retried, not even a 503: it is a probe
