@@ -154,11 +154,10 @@ class UpstreamClient:
             raise UpstreamBadResponse("Pieces OS sent a batch answer of an unexpected shape.")
         return BatchResult({summary["id"]: summary for summary in iterable}, set(not_found))
 
-    async def identifiers(self, filters: dict[str, str], *, limit: int | None = None) -> list[str]:
+    async def identifiers(self, filters: dict[str, str]) -> list[str]:
         """Ids of the events matching `filters` (created_from, updated_to, ...), newest first."""
         path = "/workstream_events/identifiers"
-        params = dict(filters) if limit is None else {**filters, "limit": str(limit)}
-        answer = await self._send(Call("identifiers", "GET", path, params), retry=True)
+        answer = await self._send(Call("identifiers", "GET", path, filters), retry=True)
         references = _object(_ok(answer, path), path).get("iterable")
         if not isinstance(references, list) or not all(
             isinstance(r, dict) and isinstance(r.get("id"), str) for r in references

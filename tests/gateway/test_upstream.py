@@ -46,7 +46,9 @@ async def test_an_unknown_id_is_not_found(gql: GraphQLClient) -> None:
 
 
 @pytest.mark.parametrize("status", [400, 404, 500, 503])
-async def test_an_upstream_error_status_is_upstream_error(status: int) -> None:
+async def test_an_upstream_error_status_is_upstream_error(
+    status: int, caplog: pytest.LogCaptureFixture
+) -> None:
     async def fail(request: Request) -> Response:
         return PlainTextResponse(
             "upstream says: database locked at /var/pieces", status_code=status
@@ -54,19 +56,56 @@ async def test_an_upstream_error_status_is_upstream_error(status: int) -> None:
 
     error = await _read_error(upstream_answering(fail))
     assert error["extensions"] == {"code": "UPSTREAM_ERROR", "status": status}
+    assert error["message"] == f"Pieces OS refused the request (HTTP {status})."
+    # What Pieces OS said is kept in the log (the first 500 characters), not in the answer.
+    (logged, *_) = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    said = "upstream says: database locked at /var/pieces"
+    assert logged == f"/workstream_event/some-id: {status} {said!r}"
+
+
+_TEXT = PlainTextResponse("upstream says hello")
+_ARRAY = JSONResponse(["not", "an", "object"])
 
 
 @pytest.mark.parametrize(
-    "answer",
-    [PlainTextResponse("upstream says hello"), JSONResponse(["not", "an", "object"])],
+    ("answer", "message"),
+    [
+        (_TEXT, "Pieces OS sent an event that is not JSON."),
+        (_ARRAY, "Pieces OS sent an event that is not an object."),
+    ],
     ids=["text", "array"],
 )
-async def test_an_answer_that_is_not_a_json_object_is_a_bad_response(answer: Response) -> None:
+async def test_an_answer_that_is_not_a_json_object_is_a_bad_response(
+    answer: Response, message: str
+) -> None:
     async def endpoint(request: Request) -> Response:
         return answer
 
     error = await _read_error(upstream_answering(endpoint))
-    assert error["extensions"]["code"] == "UPSTREAM_BAD_RESPONSE"
+    assert (error["extensions"]["code"], error["message"]) == ("UPSTREAM_BAD_RESPONSE", message)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message", "logged"),
+    [
+        (_TEXT, "Pieces OS sent an answer that is not JSON.", "not JSON: b'upstream says hello'"),
+        (_ARRAY, "Pieces OS sent an answer of an unexpected shape.", "a JSON list"),
+    ],
+    ids=["text", "array"],
+)
+async def test_a_listing_that_is_not_a_json_object_is_a_bad_response(
+    answer: Response, message: str, logged: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def endpoint(request: Request) -> Response:
+        return answer
+
+    async with running_gateway(upstream_answering(endpoint)) as http:
+        query = "{ workstreamEventsConnection { totalCount } }"
+        result = await GraphQLClient(http)(query)
+    (error,) = result["errors"]
+    assert (error["extensions"]["code"], error["message"]) == ("UPSTREAM_BAD_RESPONSE", message)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    assert f"/workstream_events/identifiers: answer is {logged}" in warnings
 
 
 async def test_a_slow_upstream_is_a_timeout() -> None:
@@ -171,17 +210,32 @@ async def test_a_snapshot_of_another_event_is_a_bad_response() -> None:
     assert "someone-else" not in error["message"]
 
 
+_A_BATCH = (
+    "Pieces OS sent a batch answer of an unexpected shape.",
+    "a batch answer of an unexpected shape: ",
+)
+_AN_EVENT = ("Pieces OS sent an event of an unexpected shape.", "not an event: ")
+
+
 @pytest.mark.parametrize(
-    "answer",
+    ("answer", "said"),
     [
-        pytest.param({"workstreamEvents": [{"id": "a"}]}, id="a-list-for-the-wrapper"),
-        pytest.param({"workstreamEvents": {"iterable": [{"id": 5}]}}, id="an-id-not-a-string"),
-        pytest.param({"workstreamEvents": {"iterable": ["a"]}}, id="an-event-not-an-object"),
-        pytest.param({"workstreamEvents": {"iterable": []}, "notFound": [5]}, id="bad-not-found"),
-        pytest.param({"iterable": []}, id="no-wrapper"),
+        pytest.param({"workstreamEvents": [{"id": "a"}]}, _A_BATCH, id="a-list-for-the-wrapper"),
+        pytest.param(
+            {"workstreamEvents": {"iterable": [{"id": 5}]}}, _AN_EVENT, id="an-id-not-a-string"
+        ),
+        pytest.param(
+            {"workstreamEvents": {"iterable": ["a"]}}, _AN_EVENT, id="an-event-not-an-object"
+        ),
+        pytest.param(
+            {"workstreamEvents": {"iterable": []}, "notFound": [5]}, _A_BATCH, id="bad-not-found"
+        ),
+        pytest.param({"iterable": []}, _A_BATCH, id="no-wrapper"),
     ],
 )
-async def test_a_batch_answer_of_another_shape_is_a_bad_response(answer: Any) -> None:
+async def test_a_batch_answer_of_another_shape_is_a_bad_response(
+    answer: Any, said: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
     async def batch(request: Request) -> Response:
         return JSONResponse(answer)
 
@@ -191,6 +245,11 @@ async def test_a_batch_answer_of_another_shape_is_a_bad_response(answer: Any) ->
     codes = {error["extensions"]["code"] for error in result["errors"]}
     assert codes == {"UPSTREAM_BAD_RESPONSE"}
     assert len(result["errors"]) == 2  # one per id, at its index
+    message, logged = said
+    assert {error["message"] for error in result["errors"]} == {message}
+    # What was wrong goes to the log, with the endpoint's path.
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    assert warnings and warnings[0].startswith(f"/workstream_events/batch/fetch: {logged}")
 
 
 @pytest.mark.parametrize(
@@ -241,3 +300,65 @@ async def test_pieces_os_is_ready_when_its_health_is_2xx_asked_once(
         (200, "ready") if ready else (503, "unavailable")
     )
     assert asked == ["/.well-known/health"]  # not retried, not even a 503: it is a probe
+
+
+class FailingOnce:
+    """An upstream whose first answer under `prefix` is a 503; it counts what was asked there."""
+
+    def __init__(self, app: Starlette, prefix: str) -> None:
+        self.app, self.prefix, self.asked = app, prefix, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            self.asked += 1
+            if self.asked == 1:
+                await PlainTextResponse("busy", status_code=503)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _with_bare(events: dict[str, Any], key: str) -> str:
+    """An event that references a record under `key` with no embedded copy."""
+    return next(
+        event_id
+        for event_id, event in events.items()
+        if any(i.get("reference") is None for i in (event.get(key) or {}).get("iterable") or [])
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "query"),
+    [
+        ("/workstream_events/identifiers", "{ workstreamEventsConnection { totalCount } }"),
+        ("/workstream_event/", "query($one: ID!) { workstreamEvent(id: $one) { id } }"),
+        (
+            "/workstream_events/batch/fetch",
+            "query($all: [ID!]!) { workstreamEvents(ids: $all) { id } }",
+        ),
+        (
+            "/workstream_summaries/batch",
+            "query($all: [ID!]!) { workstreamEvents(ids: $all)"
+            " { summaries { iterable { reference { id } } } } }",
+        ),
+        (
+            "/tag/",
+            "query($tagged: ID!) { workstreamEvent(id: $tagged)"
+            " { tags { iterable { reference { id } } } } }",
+        ),
+    ],
+    ids=lambda value: value if value.startswith("/") else "",
+)
+async def test_each_kind_of_read_is_asked_again_past_a_503(
+    simulator: Starlette, events: dict[str, Any], prefix: str, query: str
+) -> None:
+    upstream = FailingOnce(simulator, prefix)
+    variables = {
+        "one": next(iter(events)),
+        "all": list(events),
+        "tagged": _with_bare(events, "tags"),
+    }
+    used = {name: value for name, value in variables.items() if f"${name}" in query}
+    async with running_gateway(upstream) as http:
+        result = (await http.post("/graphql", json={"query": query, "variables": used})).json()
+    assert "errors" not in result
+    assert upstream.asked >= 2
