@@ -167,6 +167,25 @@ async def test_snapshot_passes_transferables_as_the_sdk_does(
     assert _on_the_wire(upstream.requests[0]) == expected
 
 
+@pytest.mark.parametrize("transferables", [False, True])
+async def test_a_batch_passes_transferables_as_a_snapshot_does(
+    gql: GraphQLClient, upstream: Recorder, events: dict[str, Any], transferables: bool
+) -> None:
+    ids = list(events)[:2]
+    result = await gql(
+        "query($ids: [ID!]!, $t: Boolean)"
+        " { workstreamEvents(ids: $ids, transferables: $t) { id } }",
+        {"ids": ids, "t": transferables},
+    )
+    assert result == {"data": {"workstreamEvents": [{"id": ids[0]}, {"id": ids[1]}]}}
+    (received,) = upstream.requests
+    assert (received.method, received.path, received.query) == (
+        "POST",
+        "/workstream_events/batch/fetch",
+        {"transferables": str(transferables).lower()},
+    )
+
+
 async def test_aliases_of_one_snapshot_cost_one_upstream_call(
     gql: GraphQLClient, upstream: Recorder, event_id: str
 ) -> None:
