@@ -118,9 +118,7 @@ class WorkstreamEventApi(Protocol):
 
     async def delete(self, event_id: str) -> None: ...
 
-    async def identifiers(
-        self, filters: dict[str, str], *, limit: int | None = None
-    ) -> list[str]: ...
+    async def identifiers(self, filters: dict[str, str]) -> list[str]: ...
 
     async def relate(
         self,

@@ -11,6 +11,7 @@ from asgi_lifespan import LifespanManager
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 from gateway import Settings, create_app
 from tests.conftest import UPSTREAM
@@ -47,7 +48,7 @@ async def test_operation_and_upstream_spans_with_traceparent(
     events: dict[str, Any],
 ) -> None:
     a, b = list(events)[:2]
-    await traced.post(
+    response = await traced.post(
         "/graphql",
         json={
             "query": "query Pair($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }",
@@ -63,6 +64,28 @@ async def test_operation_and_upstream_spans_with_traceparent(
     trace_id, span_id = traceparent.split("-")[1:3]
     assert int(trace_id, 16) == operation.context.trace_id
     assert int(span_id, 16) == call.context.span_id
+    assert dict(operation.attributes) == {
+        "request_id": response.headers["x-request-id"],
+        "graphql.operation.name": "Pair",
+        "graphql.errors": 0,
+    }
+    assert dict(call.attributes) == {
+        "http.request.method": "POST",
+        "http.response.status_code": 200,
+    }
+    assert (operation.kind, call.kind) == (SpanKind.SERVER, SpanKind.CLIENT)
+
+
+async def test_an_anonymous_operation_span_counts_its_errors(
+    traced: httpx.AsyncClient, exporter: InMemorySpanExporter
+) -> None:
+    await traced.post("/graphql", json={"query": '{ workstreamEvent(id: "nope") { id } }'})
+    (operation,) = [s for s in exporter.get_finished_spans() if s.name == "graphql.operation"]
+    assert operation.attributes is not None
+    assert (
+        operation.attributes["graphql.operation.name"],
+        operation.attributes["graphql.errors"],
+    ) == ("", 1)
 
 
 async def test_no_tracing_unless_configured(http: httpx.AsyncClient, upstream: Recorder) -> None:
