@@ -86,6 +86,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_http.py",
         "tests/gateway/test_batching.py",
         "tests/gateway/test_subscriptions.py",
+        "tests/gateway/test_tracing.py",
     ),
     "gateway/_persisted.py": (
         "tests/gateway/test_persisted.py",
