@@ -36,6 +36,7 @@ async def test_mutations_are_refused_over_get(http: httpx.AsyncClient, upstream:
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert _code(response) == "METHOD_NOT_ALLOWED"
+    assert response.json()["errors"][0]["message"] == "Mutations are only accepted over POST."
     assert upstream.requests == []
 
 
@@ -64,18 +65,50 @@ async def test_only_json_bodies_are_accepted(
     response = await http.post("/graphql", content=body, headers={"content-type": content_type})
     assert response.status_code == 415
     assert _code(response) == "UNSUPPORTED_MEDIA_TYPE"
+    assert response.json()["errors"][0]["message"] == "POST bodies must be application/json."
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_other_methods_are_refused_with_the_two_that_serve(
+    http: httpx.AsyncClient, method: str
+) -> None:
+    response = await http.request(method, "/graphql", json={"query": "{ __typename }"})
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "GraphQL is served over GET (queries) and POST.",
+                "extensions": {"code": "METHOD_NOT_ALLOWED"},
+            }
+        ]
+    }
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b'{"query": ', "not valid JSON"),
-        (b'{"query": "\xff\xfe"}', "not valid UTF-8"),
-        (b'{"query": 5}', "`query` must be a string"),
-        (b'{"query": "{ __typename }", "variables": [1]}', "`variables` must be an object"),
-        (b'{"query": "{ __typename }", "extensions": "x"}', "`extensions` must be an object"),
-        (b"[]", "Batching is not enabled"),
-        (b'[{"query": "{ __typename }"}]', "Batching is not enabled"),
+        (b'{"query": ', "The request body is not valid JSON."),
+        (b'{"query": "\xff\xfe"}', "The request body is not valid UTF-8."),
+        (b"5", "The request body must be a JSON object."),
+        (b'"{ __typename }"', "The request body must be a JSON object."),
+        (b'{"query": 5}', "The GraphQL operation's `query` must be a string or null."),
+        (
+            b'{"query": "{ __typename }", "variables": [1]}',
+            "The GraphQL operation's `variables` must be an object or null.",
+        ),
+        (
+            b'{"query": "{ __typename }", "operationName": 5}',
+            "The GraphQL operation's `operationName` must be a string or null.",
+        ),
+        (
+            b'{"query": "{ __typename }", "extensions": "x"}',
+            "The GraphQL operation's `extensions` must be an object or null.",
+        ),
+        (b"[]", "Batching is not enabled: start the gateway with --batching."),
+        (
+            b'[{"query": "{ __typename }"}]',
+            "Batching is not enabled: start the gateway with --batching.",
+        ),
     ],
 )
 async def test_malformed_requests_get_a_4xx_with_a_clear_message(
@@ -85,8 +118,9 @@ async def test_malformed_requests_get_a_4xx_with_a_clear_message(
         "/graphql", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
-    assert message in response.json()["errors"][0]["message"]
-    assert _code(response) == "BAD_REQUEST"
+    assert response.json() == {
+        "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]
+    }
     await _still_fine(http)
 
 

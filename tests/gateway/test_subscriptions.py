@@ -205,6 +205,11 @@ async def test_a_subscription_over_http_is_refused_with_a_code(simulator: Starle
         response = await http.post("/graphql", json={"query": CHANGES})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_NEEDS_WEBSOCKET"
+    assert response.json()["errors"][0]["message"] == (
+        "Subscriptions are served over WebSocket (graphql-transport-ws) at this path,"
+        " or over HTTP to an Accept of multipart/mixed (Apollo's"
+        ' multipart/mixed;subscriptionSpec="1.0", or plain).'
+    )
 
 
 async def test_a_write_through_the_gateway_is_seen_at_once(simulator: Starlette) -> None:
