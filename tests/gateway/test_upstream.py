@@ -362,3 +362,50 @@ async def test_each_kind_of_read_is_asked_again_past_a_503(
         result = (await http.post("/graphql", json={"query": query, "variables": used})).json()
     assert "errors" not in result
     assert upstream.asked >= 2
+
+
+_UPDATE = (
+    """mutation($e: WorkstreamEventInput!) { workstreamEventUpdate(workstreamEvent: $e) { id } }"""
+)
+_EVENT = {
+    "id": "some-id",
+    "application": {
+        "id": "app",
+        "name": "VS_CODE",
+        "version": "1",
+        "platform": "LINUX",
+        "onboarded": True,
+        "privacy": "OPEN",
+    },
+    "created": {"value": "2026-01-02T03:04:05.678Z"},
+    "updated": {"value": "2026-01-02T03:04:05.678Z"},
+    "trigger": {},
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message", "logged"),
+    [
+        (503, "busy", "Pieces OS refused the request (HTTP 503).", "503 'busy'"),
+        (200, "{}", "Pieces OS applied the change but answered without the event's id.", None),
+        (200, "oops", "Pieces OS sent an answer that is not JSON.", "answer is not JSON: b'oops'"),
+    ],
+    ids=["refused", "no-id", "not-json"],
+)
+async def test_a_write_is_asked_once_and_its_failure_said_and_logged(
+    status: int, body: str, message: str, logged: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    asked: list[str] = []
+
+    async def endpoint(request: Request) -> Response:
+        asked.append(request.url.path)
+        return PlainTextResponse(body, status_code=status)
+
+    async with running_gateway(upstream_answering(endpoint)) as http:
+        result = await GraphQLClient(http)(_UPDATE, {"e": _EVENT})
+    (error,) = result["errors"]
+    assert error["message"] == message
+    assert asked == ["/workstream_event/update"]  # a write is never asked again
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    if logged is not None:
+        assert f"/workstream_event/update: {logged}" in warnings
