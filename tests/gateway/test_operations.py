@@ -29,7 +29,9 @@ class _Silent:
 
 
 @pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
-async def test_an_operation_past_its_deadline_is_cut_off_with_a_code(accept: str) -> None:
+async def test_an_operation_past_its_deadline_is_cut_off_with_a_code(
+    accept: str, caplog: pytest.LogCaptureFixture
+) -> None:
     upstream = _Silent()
     # The upstream call's own deadline is far off: the operation's ends it.
     async with running_gateway(upstream, operation_timeout=0.2, upstream_timeout=60) as http:
@@ -47,3 +49,5 @@ async def test_an_operation_past_its_deadline_is_cut_off_with_a_code(accept: str
         ],
     }
     assert (upstream.asked, upstream.given_up) == (1, 1)  # its upstream call was cancelled
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.http"]
+    assert warnings == ["operation timed out after 0.2s"]
