@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from graphql import GraphQLList, GraphQLNonNull, get_named_type, get_nullable_type
@@ -92,3 +95,31 @@ def test_every_field_has_the_type_the_contract_says() -> None:
             else:
                 assert inner.name == base + ("Input" if name.endswith("Input") else "")
             assert isinstance(get_nullable_type(field_type), GraphQLList) == kind.startswith("[")
+
+
+def test_the_generator_rewrites_a_drifted_file_and_its_check_says_which(tmp_path: Path) -> None:
+    # A copy of the package, so that the real files are never touched.
+    root = Path(__file__).parents[2]
+    shutil.copytree(
+        root / "schema", tmp_path / "schema", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    generated_file = tmp_path / "schema" / "_generated.py"
+    original = generated_file.read_text()
+    generated_file.write_text(original + "# drifted\n")
+
+    def codegen(*flags: str) -> tuple[int, str]:
+        ran = subprocess.run(
+            [sys.executable, "-m", "schema.codegen", *flags],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        return ran.returncode, ran.stdout
+
+    assert codegen("--check") == (1, "stale: schema/_generated.py\n")
+    assert generated_file.read_text() == original + "# drifted\n"  # a check writes nothing
+    assert codegen() == (0, "wrote: schema/_generated.py\n")
+    assert generated_file.read_text() == original
+    assert codegen("--check") == (0, "")
