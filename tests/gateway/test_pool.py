@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -211,8 +213,35 @@ async def test_garbage_is_a_protocol_error() -> None:
 async def test_nothing_listening_is_a_connect_error() -> None:
     async with served(_ok) as (_, origin):
         pass  # the port is free again
-    with pytest.raises(httpx.ConnectError):
+    with pytest.raises(httpx.ConnectError, match=r"Connect call failed"):  # the OS's words
         await _pool().exchange(origin, b"GET", b"/", [])
+
+
+async def test_a_connect_that_never_completes_is_given_up_in_time() -> None:
+    # A listening socket whose queue is full drops new connections' SYNs: the
+    # connect neither succeeds nor fails, as with a host that has gone away.
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(0)
+        port = listening.getsockname()[1]
+        waiting = []
+        for _ in range(3):  # what the queue holds
+            queued = socket.socket()
+            queued.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                queued.connect(("127.0.0.1", port))
+            waiting.append(queued)
+        try:
+            async with asyncio.timeout(10):
+                with pytest.raises(
+                    httpx.ConnectTimeout, match=rf"^no connection to 127.0.0.1:{port}$"
+                ):
+                    await _pool(connect_timeout=0.2).exchange(
+                        Origin("http", "127.0.0.1", port), b"GET", b"/", []
+                    )
+        finally:
+            for queued in waiting:
+                queued.close()
 
 
 async def test_a_request_waits_a_bounded_time_for_a_free_connection() -> None:
