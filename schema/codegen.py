@@ -400,16 +400,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if the files have drifted")
     args = parser.parse_args(argv)
+    return sync(render_all(), check=args.check, root=HERE.parent)
+
+
+def sync(rendered: dict[Path, str], *, check: bool, root: Path) -> int:
+    """Write each file of `rendered` that differs (or, to `check`, only name it); the exit code."""
     stale = []
-    for path, text in render_all().items():
+    for path, text in rendered.items():
         if path.exists() and path.read_text() == text:
             continue
         stale.append(path)
-        if not args.check:
+        if not check:
             path.write_text(text)
     for path in stale:
-        print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(HERE.parent)}")
-    return 1 if args.check and stale else 0
+        print(f"{'stale' if check else 'wrote'}: {path.relative_to(root)}")
+    return 1 if check and stale else 0
 
 
 if __name__ == "__main__":

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 from graphql import GraphQLList, GraphQLNonNull, get_named_type, get_nullable_type
 from strawberry.utils.str_converters import to_camel_case
 
 import schema._generated as generated
 from schema import build_schema, print_sdl
-from schema.codegen import enum_value_names, render_all
+from schema.codegen import enum_value_names, render_all, sync
 from schema.codegen import main as codegen_main
 from schema.contract import ENUMS, MODELS
 from tests.contract_walk import closure
@@ -97,29 +95,24 @@ def test_every_field_has_the_type_the_contract_says() -> None:
             assert isinstance(get_nullable_type(field_type), GraphQLList) == kind.startswith("[")
 
 
-def test_the_generator_rewrites_a_drifted_file_and_its_check_says_which(tmp_path: Path) -> None:
-    # A copy of the package, so that the real files are never touched.
-    root = Path(__file__).parents[2]
-    shutil.copytree(
-        root / "schema", tmp_path / "schema", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    generated_file = tmp_path / "schema" / "_generated.py"
-    original = generated_file.read_text()
-    generated_file.write_text(original + "# drifted\n")
+def test_the_generator_rewrites_a_drifted_file_and_its_check_says_which(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rendered = render_all()
+    # The same texts, rendered for files in a copy: the real ones are never touched.
+    copies = {tmp_path / "schema" / path.name: text for path, text in rendered.items()}
+    (tmp_path / "schema").mkdir()
+    for path, text in copies.items():
+        path.write_text(text)
+    drifted = tmp_path / "schema" / "_generated.py"
+    drifted.write_text(copies[drifted] + "# drifted\n")
 
-    def codegen(*flags: str) -> tuple[int, str]:
-        ran = subprocess.run(
-            [sys.executable, "-m", "schema.codegen", *flags],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        return ran.returncode, ran.stdout
+    def codegen(*, check: bool) -> tuple[int, str]:
+        code = sync(copies, check=check, root=tmp_path)
+        return code, capsys.readouterr().out
 
-    assert codegen("--check") == (1, "stale: schema/_generated.py\n")
-    assert generated_file.read_text() == original + "# drifted\n"  # a check writes nothing
-    assert codegen() == (0, "wrote: schema/_generated.py\n")
-    assert generated_file.read_text() == original
-    assert codegen("--check") == (0, "")
+    assert codegen(check=True) == (1, "stale: schema/_generated.py\n")
+    assert drifted.read_text() == copies[drifted] + "# drifted\n"  # a check writes nothing
+    assert codegen(check=False) == (0, "wrote: schema/_generated.py\n")
+    assert drifted.read_text() == copies[drifted]
+    assert codegen(check=True) == (0, "")
