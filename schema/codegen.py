@@ -106,15 +106,13 @@ class Contract:
 
 
 def _model_class(name: str) -> type[BaseModel]:
+    # The SDK's generator names a model's module by splitting its name before each
+    # capital that starts a word: `OSDeviceInformationReturnable` is in
+    # `os_device_information_returnable`.
     module = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-    candidates = (module, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
-    for candidate in candidates:
-        try:
-            mod = importlib.import_module(f"{SDK_PACKAGE}.models.{candidate}")
-        except ModuleNotFoundError:
-            continue
-        return typing.cast(type[BaseModel], getattr(mod, name))
-    raise LookupError(f"no SDK model named {name}")
+    return typing.cast(
+        type[BaseModel], getattr(importlib.import_module(f"{SDK_PACKAGE}.models.{module}"), name)
+    )
 
 
 def read_contract() -> Contract:

@@ -10,8 +10,9 @@ from graphql import GraphQLList, GraphQLNonNull, get_named_type, get_nullable_ty
 from strawberry.utils.str_converters import to_camel_case
 
 import schema._generated as generated
+import schema.codegen
 from schema import build_schema, print_sdl
-from schema.codegen import enum_value_names, render_all, sync
+from schema.codegen import _python_member, enum_value_names, render_all, sync
 from schema.codegen import main as codegen_main
 from schema.contract import ENUMS, MODELS
 from tests.contract_walk import closure
@@ -116,3 +117,38 @@ def test_the_generator_rewrites_a_drifted_file_and_its_check_says_which(
     assert codegen(check=False) == (0, "wrote: schema/_generated.py\n")
     assert drifted.read_text() == copies[drifted]
     assert codegen(check=True) == (0, "")
+
+
+def test_values_that_are_no_graphql_name_are_renamed_apart_from_every_other() -> None:
+    values = ("1st", "", "__typename", "true", "a-b", "a_b", "a.b", "a_b_2", "ok")
+    assert enum_value_names(values) == [
+        "_1st",  # a name cannot start with a digit
+        "_",
+        "V__typename",  # `__` is GraphQL's own
+        "Vtrue",  # true, false and null are no enum values
+        "a_b_3",  # a_b and a_b_2 are values already
+        "a_b",
+        "a_b_4",
+        "a_b_2",
+        "ok",
+    ]
+
+
+def test_python_members_are_identifiers_apart_from_every_other() -> None:
+    taken: set[str] = set()
+    members = [_python_member(n, taken) for n in ("ok", "class", "_x", "1a", "ok", "ok")]
+    assert members == ["ok", "v_class", "v_x", "v_1a", "ok_2", "ok_3"]
+    assert taken == set(members)
+
+
+def test_the_generator_says_what_it_is_and_what_check_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        codegen_main(["--help"])
+    assert exited.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: python -m schema.codegen [-h] [--check]\n\n")
+    first_line = schema.codegen.__doc__.split("\n")[0] if schema.codegen.__doc__ else ""
+    assert f"\n{first_line}\n" in help_text
+    assert "--check     exit 1 if the files have drifted\n" in help_text
