@@ -409,3 +409,96 @@ async def test_a_write_is_asked_once_and_its_failure_said_and_logged(
     warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
     if logged is not None:
         assert f"/workstream_event/update: {logged}" in warnings
+
+
+class AnsweringUnder:
+    """Answers `status` and `body` under `prefix`; the simulator answers the rest."""
+
+    def __init__(self, app: Starlette, prefix: str, status: int, body: bytes) -> None:
+        self.app, self.prefix, self.status, self.body = app, prefix, status, body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            answer = Response(self.body, self.status, media_type="application/json")
+            await answer(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+_READS = [
+    ("/workstream_events/identifiers", "{ workstreamEventsConnection { totalCount } }"),
+    (
+        "/workstream_summaries/batch",
+        "query($all: [ID!]!) { workstreamEvents(ids: $all)"
+        " { summaries { iterable { reference { id } } } } }",
+    ),
+    (
+        "/tag/",
+        "query($tagged: ID!) { workstreamEvent(id: $tagged)"
+        " { tags { iterable { reference { id } } } } }",
+    ),
+]
+
+
+@pytest.mark.parametrize(("prefix", "query"), _READS, ids=[p for p, _ in _READS])
+@pytest.mark.parametrize(
+    ("status", "body", "logged"),
+    [(500, b"no", "500 'no'"), (200, b"[]", "answer is a JSON list")],
+    ids=["refused", "a-list"],
+)
+async def test_a_failed_read_is_logged_with_the_path_it_asked(
+    simulator: Starlette,
+    events: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    prefix: str,
+    query: str,
+    status: int,
+    body: bytes,
+    logged: str,
+) -> None:
+    variables = {"all": list(events), "tagged": _with_bare(events, "tags")}
+    used = {name: value for name, value in variables.items() if f"${name}" in query}
+    async with running_gateway(AnsweringUnder(simulator, prefix, status, body)) as http:
+        result = (await http.post("/graphql", json={"query": query, "variables": used})).json()
+    assert {e["extensions"]["code"] for e in result["errors"]} == (
+        {"UPSTREAM_ERROR"} if status == 500 else {"UPSTREAM_BAD_RESPONSE"}
+    )
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    assert warnings, "nothing logged"
+    assert all(w.startswith(prefix) and w.endswith(f": {logged}") for w in warnings), warnings
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"iterable": "x"}', b'{"iterable": [5]}', b'{"iterable": [{"id": 5}]}', b"{}"]
+)
+async def test_identifiers_of_another_shape_are_a_bad_response(
+    simulator: Starlette, body: bytes
+) -> None:
+    upstream = AnsweringUnder(simulator, "/workstream_events/identifiers", 200, body)
+    async with running_gateway(upstream) as http:
+        query = "{ workstreamEventsConnection { totalCount } }"
+        result = (await http.post("/graphql", json={"query": query})).json()
+    assert [(e["extensions"]["code"], e["message"]) for e in result["errors"]] == [
+        ("UPSTREAM_BAD_RESPONSE", "Pieces OS sent identifiers of an unexpected shape.")
+    ]
+
+
+@pytest.mark.parametrize("status", [404, 410])
+async def test_a_tag_pieces_os_has_not_is_named_as_a_tag(
+    simulator: Starlette, events: dict[str, Any], status: int
+) -> None:
+    tagged = _with_bare(events, "tags")
+    upstream = AnsweringUnder(simulator, "/tag/", status, b"")
+    query = (
+        "query($id: ID!) { workstreamEvent(id: $id) { tags { iterable { id reference { id } } } } }"
+    )
+    async with running_gateway(upstream) as http:
+        result = (
+            await http.post("/graphql", json={"query": query, "variables": {"id": tagged}})
+        ).json()
+    (error, *_) = result["errors"]
+    record_id = error["extensions"]["id"]
+    assert (error["extensions"]["code"], error["message"]) == (
+        "NOT_FOUND",
+        f"No tag has the id '{record_id}'.",
+    )
