@@ -191,13 +191,20 @@ class _Streams:
         operation_name: str | None = None,
     ) -> AsyncIterator[ExecutionResult]:
         assert context_value is not None
-        request = OperationRequest(query, variable_values, operation_name, None)
-        return self._results(request, context_value)
+        # The message's payload as the client sent it: Strawberry checks none of its types.
+        parameters = {"query": query, "variables": variable_values, "operationName": operation_name}
+        return self._results(parameters, context_value)
 
     async def _results(
-        self, request: OperationRequest, caller: Caller
+        self, parameters: dict[str, Any], caller: Caller
     ) -> AsyncIterator[ExecutionResult]:
         ops = self._operations
+        try:
+            request = OperationRequest.of(parameters)
+        except Refusal as refusal:
+            error = GraphQLError(refusal.message, extensions={"code": refusal.code})
+            yield PreExecutionError(data=None, errors=[error])
+            return
         if ops.kind(request) in (OperationType.QUERY, OperationType.MUTATION):
             try:
                 outcome = await ops.run(request, caller)

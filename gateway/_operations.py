@@ -45,6 +45,28 @@ class OperationRequest(NamedTuple):
     operation_name: str | None = None
     extensions: dict[str, Any] | None = None
 
+    @classmethod
+    def of(cls, parameters: object) -> OperationRequest:
+        """The request parameters of one operation (over HTTP, or a socket's subscribe
+        message), each of the type the spec gives it; a coded `Refusal` otherwise."""
+        if not isinstance(parameters, dict):
+            raise Refusal(400, "Each operation must be a JSON object.")
+        query = parameters.get("query")
+        if not isinstance(query, str | None):
+            raise Refusal(400, "The GraphQL operation's `query` must be a string or null.")
+        variables = parameters.get("variables")
+        if not isinstance(variables, dict | None):
+            raise Refusal(400, "The GraphQL operation's `variables` must be an object or null.")
+        name = parameters.get("operationName")
+        if not isinstance(name, str | None):
+            message = "The GraphQL operation's `operationName` must be a string or null."
+            raise Refusal(400, message)
+        extensions = parameters.get("extensions")
+        if not isinstance(extensions, dict | None):
+            message = "The GraphQL operation's `extensions` must be an object or null."
+            raise Refusal(400, message)
+        return cls(query, variables, name, extensions)
+
 
 class Caller(NamedTuple):
     """Who asked: the HTTP request's id and the headers it forwards upstream."""
@@ -98,20 +120,16 @@ class Operations:
     ) -> list[GraphQLError] | AsyncIterator[ExecutionResult]:
         """A subscription's results, or the errors that refuse it before it starts.
 
-        No deadline: a subscription lasts as long as its subscriber. One log
-        line when it starts and one when it ends.
+        Its callers have asked `kind` first: a query or a mutation goes to `run`, and so
+        does a persisted query's miss. No deadline: a subscription lasts as long as its
+        subscriber. One log line when it starts and one when it ends.
         """
         query = self.persisted.resolve(request.query, request.extensions)
-        if isinstance(query, ExecutionResult):
-            return list(query.errors or ())
-        if query is None:
+        if not isinstance(query, str):  # a socket's subscribe message with a null query
             return [GraphQLError("No GraphQL query found.", extensions={"code": "BAD_REQUEST"})]
         prepared = self.documents.prepare(query, request.operation_name)
         if isinstance(prepared, list):
             return prepared
-        if prepared.kind is not OperationType.SUBSCRIPTION:
-            message = "This is not a subscription."
-            return [GraphQLError(message, extensions={"code": "BAD_REQUEST"})]
         _, context = self._context(caller, prepared)
         return self._subscription(prepared, context, request.variables)
 

@@ -126,7 +126,7 @@ class GraphQLView:
             body = await self._batch(parameters, caller)
             status = 200
         elif (flavour := wants_multipart(headers.get("accept"))) and self._streams(
-            request := _operation(parameters)
+            request := OperationRequest.of(parameters)
         ):
             results = await self._operations.subscribe(request, caller)
             if isinstance(results, list):  # refused before it started: a JSON answer
@@ -135,7 +135,7 @@ class GraphQLView:
                 await stream(results, receive, send, flavour=flavour, heartbeat=self._heartbeat)
                 return
         else:
-            outcome = await self._operations.run(_operation(parameters), caller)
+            outcome = await self._operations.run(OperationRequest.of(parameters), caller)
             body, status = _response(outcome, media_type)
             if method == "GET":
                 cache_control = outcome.cache_control
@@ -148,7 +148,7 @@ class GraphQLView:
             raise Refusal(400, "A batch must hold at least one operation.")
         if len(entries) > self._max_batch:
             raise Refusal(400, f"A batch may hold {self._max_batch} operations at most.")
-        requests = [_operation(entry) for entry in entries]
+        requests = [OperationRequest.of(entry) for entry in entries]
         outcomes = await asyncio.gather(*(self._operations.run(r, caller) for r in requests))
         return [_response(outcome, JSON)[0] for outcome in outcomes]
 
@@ -235,25 +235,6 @@ def _query_parameters(scope: Scope) -> dict[str, Any]:
             except orjson.JSONDecodeError as exc:
                 raise Refusal(400, f"`{name}` is not valid JSON.") from exc
     return parameters
-
-
-def _operation(parameters: object) -> OperationRequest:
-    """The request parameters of one operation, each of the type the spec gives it."""
-    if not isinstance(parameters, dict):
-        raise Refusal(400, "Each operation must be a JSON object.")
-    query = parameters.get("query")
-    if not isinstance(query, str | None):
-        raise Refusal(400, "The GraphQL operation's `query` must be a string or null.")
-    variables = parameters.get("variables")
-    if not isinstance(variables, dict | None):
-        raise Refusal(400, "The GraphQL operation's `variables` must be an object or null.")
-    name = parameters.get("operationName")
-    if not isinstance(name, str | None):
-        raise Refusal(400, "The GraphQL operation's `operationName` must be a string or null.")
-    extensions = parameters.get("extensions")
-    if not isinstance(extensions, dict | None):
-        raise Refusal(400, "The GraphQL operation's `extensions` must be an object or null.")
-    return OperationRequest(query, variables, name, extensions)
 
 
 def _response(outcome: Outcome, media_type: str) -> tuple[dict[str, Any], int]:

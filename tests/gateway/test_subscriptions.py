@@ -567,3 +567,35 @@ async def test_a_subscription_is_logged_as_it_starts_and_as_it_ends(
             "Watch",
             request_id,
         )
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"query": None}, "No GraphQL query found."),
+        ({"query": 5}, "The GraphQL operation's `query` must be a string or null."),
+        ({"query": ["{ id }"]}, "The GraphQL operation's `query` must be a string or null."),
+        (
+            {"query": CHANGES, "variables": [1]},
+            "The GraphQL operation's `variables` must be an object or null.",
+        ),
+        (
+            {"query": CHANGES, "operationName": 5},
+            "The GraphQL operation's `operationName` must be a string or null.",
+        ),
+    ],
+    ids=["null", "a-number", "a-list", "variables-a-list", "name-a-number"],
+)
+async def test_a_subscribe_message_of_the_wrong_types_is_refused_with_a_code(
+    gateway_url: str, payload: dict[str, Any], message: str
+) -> None:
+    async with connected(gateway_url) as socket:
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        assert await next_message(socket) == {
+            "id": "1",
+            "type": "error",
+            "payload": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}],
+        }
+        # The socket is still of use.
+        await subscribe(socket, "{ __typename }", id="2")
+        assert (await next_message(socket))["payload"] == {"data": {"__typename": "Query"}}
