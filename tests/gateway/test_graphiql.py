@@ -13,9 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
+from gateway import Settings, create_app
 from gateway._graphiql import LocalGraphiQL
-from tests.conftest import running_gateway
+from tests.conftest import UPSTREAM, running_gateway
 from tests.recording import Recorder
 from tests.serving import Demo, demo_process
 
@@ -208,3 +210,18 @@ def test_graphiql_runs_a_subscription() -> None:
             assert errors == []
         finally:
             browser.close()
+
+
+@needs_bundles
+async def test_behind_a_path_prefix_the_page_asks_for_its_bundles_under_it(
+    upstream: Recorder,
+) -> None:
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(upstream))
+    async with LifespanManager(app) as manager:
+        # A proxy that serves the gateway under /pieces says so in the ASGI root_path.
+        to_gateway = httpx.ASGITransport(manager.app, root_path="/pieces")
+        async with httpx.AsyncClient(transport=to_gateway, base_url="http://localhost") as http:
+            page = await http.get("/graphql", headers={"accept": "text/html"})
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(urls) == 7
+    assert all(url.startswith("/pieces/graphiql/static/") for url in urls), urls
