@@ -81,6 +81,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "gateway/_operations.py": (
         "tests/gateway/test_operations.py",
+        "tests/gateway/test_media_types.py",
         "tests/gateway/test_observability.py",
         "tests/gateway/test_persisted.py",
         "tests/gateway/test_http.py",

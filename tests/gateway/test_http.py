@@ -90,6 +90,7 @@ async def test_other_methods_are_refused_with_the_two_that_serve(
         (b'{"query": ', "The request body is not valid JSON."),
         (b'{"query": "\xff\xfe"}', "The request body is not valid UTF-8."),
         (b"5", "The request body must be a JSON object."),
+        (b"{}", "No GraphQL query found in the request."),
         (b'"{ __typename }"', "The request body must be a JSON object."),
         (b'{"query": 5}', "The GraphQL operation's `query` must be a string or null."),
         (

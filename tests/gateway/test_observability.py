@@ -213,6 +213,38 @@ async def test_one_log_line_per_operation(
     assert re.fullmatch(r"Ping in \d+\.\d ms, 0 upstream calls", record.getMessage())
     assert record.__dict__["error_codes"] == []
     assert record.__dict__["request_id"]  # one of the gateway's own making
+    assert 0 < record.__dict__["duration_ms"] < 60_000  # a duration, not a clock reading
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"query": "query Bad { nope }", "operationName": "Bad"}, "GRAPHQL_VALIDATION_FAILED"),
+        (
+            {
+                "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}},
+                "operationName": "Bad",
+            },
+            "PERSISTED_QUERY_NOT_FOUND",
+        ),
+    ],
+    ids=["invalid", "persisted-miss"],
+)
+async def test_an_operation_refused_before_it_ran_is_logged_and_counted_by_its_name(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, body: dict[str, Any], code: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="pieces_gateway.operations")
+    response = await http.post(
+        "/graphql", json=body, headers={"accept": "application/graphql-response+json"}
+    )
+    assert response.status_code == 400  # a request error: nothing ran
+    (record,) = [r for r in caplog.records if r.name == "pieces_gateway.operations"]
+    assert re.fullmatch(
+        rf"Bad in \d+\.\d ms, 0 upstream calls, errors: {code}", record.getMessage()
+    )
+    assert (record.__dict__["operation"], record.__dict__["upstream_calls"]) == ("Bad", 0)
+    text = (await http.get("/metrics")).text
+    assert _sample(text, "pieces_gateway_operations_total", operation="Bad", outcome="error") == 1
 
 
 @pytest.fixture
