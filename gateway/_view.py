@@ -244,8 +244,7 @@ def _response(outcome: Outcome, media_type: str) -> tuple[dict[str, Any], int]:
         body["data"] = result.data
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
-    if result.extensions:
-        body["extensions"] = result.extensions
+    # (No result of ours carries `extensions`: no execution path sets them.)
     status = 400 if not outcome.executed and media_type == GRAPHQL_RESPONSE_JSON else 200
     return body, status
 
