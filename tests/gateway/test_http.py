@@ -344,6 +344,10 @@ async def test_production_turns_off_introspection_graphiql_and_suggestions(
         assert page.json()["errors"][0]["message"] == "Not Found"
         typo = await http.post("/graphql", json={"query": '{ workstreamEvent(id: "x") { idd } }'})
         assert "Did you mean" not in typo.text
+        # A variable's value is coerced as the operation runs: no suggestion there either.
+        mistyped = await http.post("/graphql", json=_MISTYPED_SEED)
+        assert _code(mistyped) == "BAD_USER_INPUT"
+        assert "VS_COD" in mistyped.text and "Did you mean" not in mistyped.text
         await _still_fine(http)
 
 
@@ -362,6 +366,25 @@ async def test_graphiql_is_for_a_get_that_takes_html_and_sends_no_operation(
         assert _code(response) == "BAD_REQUEST"
 
 
+_MISTYPED_SEED = {
+    "query": "mutation($s: SeededWorkstreamEventInput!) {"
+    " workstreamEventsCreateNewWorkstreamEvent(seededWorkstreamEvent: $s) { id } }",
+    "variables": {
+        "s": {
+            "application": {
+                "id": "a",
+                "name": "VS_COD",
+                "version": "1",
+                "platform": "LINUX",
+                "onboarded": True,
+                "privacy": "OPEN",
+            },
+            "trigger": {},
+        }
+    },
+}
+
+
 async def test_development_keeps_introspection_and_suggestions(http: httpx.AsyncClient) -> None:
     typo = await http.post("/graphql", json={"query": '{ workstreamEvent(id: "x") { idd } }'})
     assert "Did you mean" in typo.text
@@ -369,6 +392,8 @@ async def test_development_keeps_introspection_and_suggestions(http: httpx.Async
         "/graphql", json={"query": "{ __schema { queryType { name } } }"}
     )
     assert introspection.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    mistyped = await http.post("/graphql", json=_MISTYPED_SEED)
+    assert "Did you mean the enum value 'VS_CODE'" in mistyped.text
 
 
 async def test_a_cross_origin_websocket_is_closed_where_it_cannot_be_denied(
