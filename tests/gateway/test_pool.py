@@ -256,7 +256,7 @@ async def test_a_request_waits_a_bounded_time_for_a_free_connection() -> None:
     async with served(slow) as (_, origin):
         first = asyncio.ensure_future(pool.exchange(origin, b"GET", b"/", []))
         await started.wait()  # the one connection is taken
-        with pytest.raises(httpx.PoolTimeout):
+        with pytest.raises(httpx.PoolTimeout, match=r"^no free connection in time$"):
             await pool.exchange(origin, b"GET", b"/", [])
         release.set()
         assert (await first).status_code == 200
@@ -410,3 +410,28 @@ async def test_a_connection_the_server_closed_while_idle_is_left_untried() -> No
         assert (await pool.exchange(origin, b"GET", b"/", [])).status_code == 200
         await pool.aclose()
     assert (server.connections, len(server.heads)) == (2, 2)
+
+
+async def test_a_closed_idle_connection_is_passed_over_for_an_open_one() -> None:
+    release = asyncio.Event()
+
+    async def first_goes(connection: int, request: int, head: bytes) -> bytes | tuple[bytes, bool]:
+        if connection == 1:
+            await release.wait()
+            return _answer(), True  # answers last, then hangs up
+        return _answer()
+
+    pool = _pool()
+    async with served(first_goes) as (server, origin), asyncio.timeout(10):
+        slow = asyncio.create_task(pool.exchange(origin, b"GET", b"/slow", []))
+        while server.connections < 1:
+            await asyncio.sleep(0.001)  # polling, with a deadline
+        await pool.exchange(origin, b"GET", b"/quick", [])  # on a second connection
+        release.set()
+        await slow
+        idle = pool._idle[origin]  # the second, then the first: tried last first
+        while not idle[-1].closed:
+            await asyncio.sleep(0.001)  # until the first's close is read
+        await pool.exchange(origin, b"GET", b"/again", [])
+        await pool.aclose()
+    assert (server.connections, len(server.heads)) == (2, 3)  # the open one was reused
