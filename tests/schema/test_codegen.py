@@ -132,6 +132,7 @@ def test_values_that_are_no_graphql_name_are_renamed_apart_from_every_other() ->
         "a_b_2",
         "ok",
     ]
+    assert enum_value_names(("x-y", "x_y")) == ["x_y_2", "x_y"]  # the first free number
 
 
 def test_python_members_are_identifiers_apart_from_every_other() -> None:
