@@ -100,6 +100,8 @@ async def test_connections_are_kept_alive_and_reused() -> None:
             answer = await pool.exchange(origin, b"GET", b"/a", [(b"accept", b"*/*")])
             assert (answer.status_code, answer.content) == (200, b'{"ok": true}')
         await pool.aclose()
+        async with asyncio.timeout(10):  # closing the pool closes its sockets: the server sees it
+            await asyncio.gather(*server.tasks)
     assert server.connections == 1
     assert server.heads[0].startswith(b"GET /a HTTP/1.1\r\nhost: 127.0.0.1:")
     assert b"accept: */*\r\n" in server.heads[0]
