@@ -22,7 +22,7 @@ GRAPHIQL := gateway/graphiql
 GRAPHIQL_ASSETS := $(GRAPHIQL)/node_modules/.vendored
 ASSETS := $(if $(NPM),$(GRAPHIQL_ASSETS))
 
-.PHONY: install demo serve simulator test lint mutation schema clean bench bench-profile bench-path bench-validation bench-peer bench-live soak
+.PHONY: install demo serve simulator test lint mutation mutation-survivors schema clean bench bench-profile bench-path bench-validation bench-peer bench-live soak
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,15 @@ mutation: $(INSTALLED)
 	ln -s $(abspath $(VENV)) $(MUTATION_DIR)/$(VENV)
 	cd $(MUTATION_DIR) && $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --workers $(MUTATION_CHILDREN) $(MUTANTS)
+	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
+
+# After a `make mutation`: its survivors (those MUTANTS names), each tried again in a fresh
+# process with HEAD's tests, without mutmut's re-run of every mutant of their functions.
+mutation-survivors: $(INSTALLED)
+	rm -rf $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/tests
+	git archive HEAD tests | tar -x -m -C $(MUTATION_DIR)
+	git archive HEAD tests | tar -x -m -C $(MUTATION_DIR)/mutants
+	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --survivors --workers $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 
 schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL

@@ -39,6 +39,9 @@ FRESH = "fresh.json"
 NO_TESTS = (5, 33)  # mutmut's exit codes for "no tests"
 # mutmut's codes for what a fresh run ends with.
 KILLED, SURVIVED, TIMEOUT = 1, 0, 36
+# What a fresh run may stand in for: "no tests", and (`--survivors`) a survivor tried again
+# with the tests as they are now, without mutmut's re-run of its whole function.
+RETRIED = (*NO_TESTS, SURVIVED)
 
 
 @dataclass(frozen=True)
@@ -68,15 +71,16 @@ def current(verdict: dict[str, object] | None, function_hash: str | None) -> int
     return code if isinstance(code, int) else None
 
 
-def untried(mutants: Path = MUTANTS) -> Iterator[Untried]:
-    """Each "no tests" mutant of a module `TESTS` names, with no current fresh verdict."""
+def untried(mutants: Path = MUTANTS, statuses: tuple[int, ...] = NO_TESTS) -> Iterator[Untried]:
+    """Each mutant mutmut left with one of `statuses` ("no tests"), of a module `TESTS`
+    names, with no current fresh verdict."""
     verdicts = fresh_verdicts(mutants)
     for meta_path in sorted(mutants.rglob("*.py.meta")):
         meta = json.loads(meta_path.read_text())
         for key, code in meta["exit_code_by_key"].items():
             files = files_of(key)
             hash_ = function_hash(meta, key)
-            if code in NO_TESTS and files and current(verdicts.get(key), hash_) is None:
+            if code in statuses and files and current(verdicts.get(key), hash_) is None:
                 yield Untried(key, hash_, files)
 
 
@@ -109,10 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("patterns", nargs="*", help="mutant names (globs) to try; default all")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take")
+    parser.add_argument(
+        "--survivors", action="store_true", help="mutmut's survivors too, with today's tests"
+    )
     args = parser.parse_args(argv)
     chosen = [
         mutant
-        for mutant in untried()
+        for mutant in untried(statuses=RETRIED if args.survivors else NO_TESTS)
         if not args.patterns or any(fnmatch.fnmatch(mutant.key, p) for p in args.patterns)
     ]
     file_sets = sorted({mutant.files for mutant in chosen})

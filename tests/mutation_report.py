@@ -2,7 +2,8 @@
 
 mutmut keeps one `<module>.py.meta` file per mutated module under `mutants/`, mapping each
 mutant to the exit code of its test run; mutmut's own table says what each code means. A
-"no tests" mutant that `tests.mutation_fresh` tried in a fresh process counts by that run.
+"no tests" mutant (or a survivor, with `--survivors`) that `tests.mutation_fresh` tried in a
+fresh process counts by that run, while its function is unchanged.
 A timeout is a kill, as in mutmut's own score (the tests noticed the mutant: they hung).
 The kill rate counts only mutants that were run: killed / (killed + survived + other).
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
 
-from tests.mutation_fresh import NO_TESTS, current, fresh_verdicts, function_hash
+from tests.mutation_fresh import RETRIED, current, fresh_verdicts, function_hash
 
 MUTANTS = Path("mutants")
 
@@ -61,7 +62,7 @@ def tallies(mutants: Path = MUTANTS) -> list[Tally]:
         meta = json.loads(path.read_text())
         exit_codes = []
         for key, code in meta["exit_code_by_key"].items():
-            if code in NO_TESTS:
+            if code in RETRIED:
                 fresh = current(verdicts.get(key), function_hash(meta, key))
                 code = code if fresh is None else fresh
             exit_codes.append(code)

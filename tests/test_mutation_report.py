@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.mutation_fresh import FRESH, untried, verdict_of
+from tests.mutation_fresh import FRESH, RETRIED, untried, verdict_of
 from tests.mutation_report import table, tallies
 
 
@@ -58,6 +58,21 @@ def test_a_no_tests_mutant_counts_by_its_fresh_run_while_its_function_is_unchang
     [row] = tallies(tmp_path)
     assert (row.killed, row.survived, row.other) == (2, 1, 1)
     assert [mutant.key for mutant in untried(tmp_path)] == ["gateway._cli.x_f__mutmut_3"]
+
+
+def test_a_survivor_is_tried_again_only_when_asked_and_then_counts_by_that_run(
+    tmp_path: Path,
+) -> None:
+    _meta(tmp_path, "gateway/_cli.py", [0, 0, 1])  # two survivors, one killed
+    assert list(untried(tmp_path)) == []  # by default, "no tests" only
+    assert [mutant.key for mutant in untried(tmp_path, RETRIED)] == [
+        "gateway._cli.x_f__mutmut_1",
+        "gateway._cli.x_f__mutmut_2",
+    ]
+    fresh = {"gateway._cli.x_f__mutmut_1": {"exit_code": 1, "hash": "h1"}}  # killed now
+    (tmp_path / FRESH).write_text(json.dumps(fresh))
+    [row] = tallies(tmp_path)
+    assert (row.killed, row.survived) == (2, 1)
 
 
 def test_a_module_no_test_file_is_named_for_is_not_tried_fresh(tmp_path: Path) -> None:
