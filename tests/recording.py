@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -84,3 +85,18 @@ class InFlight:
             await self.app(scope, receive, send)
         finally:
             self.now -= 1
+
+
+class Answering:
+    """An upstream that answers `status` and `body` to any request under `prefix`, and is
+    `app` for the rest."""
+
+    def __init__(self, app: ASGIApp, prefix: str, status: int, body: bytes) -> None:
+        self.app, self.prefix, self.status, self.body = app, prefix, status, body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            answer = Response(self.body, self.status, media_type="application/json")
+            await answer(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -26,7 +26,6 @@ from pieces_os_client.models.workstream_pattern_engine_source_window import (
 )
 from pieces_os_client.models.workstream_summary import WorkstreamSummary
 from starlette.applications import Starlette
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.utils.str_converters import to_camel_case
 
@@ -36,7 +35,7 @@ from schema import RELATIONS, Relation, as_flattened
 from schema.contract import MODELS
 from tests.conftest import GraphQLClient, running_gateway
 from tests.contract_walk import from_graphql, selection, strip_nulls
-from tests.recording import InFlight, Recorder
+from tests.recording import Answering, InFlight, Recorder
 
 SUMMARIES = next(r for r in RELATIONS if r.key == "summaries")
 TAGS = next(r for r in RELATIONS if r.key == "tags")
@@ -113,20 +112,6 @@ def _record_for(simulator: Starlette, relation: Relation, event_id: str) -> str:
     stored.update({k: v for k, v in filled.items() if k != "id"})
     store.associate(event_id, relation.key, record_id)
     return record_id
-
-
-class Answering:
-    """An upstream that answers `status` and `body` to any request under `prefix`."""
-
-    def __init__(self, app: ASGIApp, prefix: str, status: int, body: bytes) -> None:
-        self.app, self.prefix, self.status, self.body = app, prefix, status, body
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
-            answer = Response(self.body, self.status, media_type="application/json")
-            await answer(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
 
 
 @pytest.fixture
