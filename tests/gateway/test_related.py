@@ -29,6 +29,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.utils.str_converters import to_camel_case
 
+from gateway._client import path_segment
 from gateway.simulator import create_simulator
 from gateway.simulator._coverage import CoverageFiller
 from schema import RELATIONS, Relation, as_flattened
@@ -521,8 +522,10 @@ class AnotherId:
         await self.app(scope, receive, rewrite)
 
 
-async def test_an_answer_for_another_record_is_a_bad_response(simulator: Starlette) -> None:
-    event_id, index, _ = _bare(simulator, TAGS)[0]
+async def test_an_answer_for_another_record_is_a_bad_response(
+    simulator: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    event_id, index, record_id = _bare(simulator, TAGS)[0]
     query = (
         "query($id: ID!) { workstreamEvent(id: $id) { tags { iterable { reference { text } } } } }"
     )
@@ -533,6 +536,11 @@ async def test_an_answer_for_another_record_is_a_bad_response(simulator: Starlet
     assert result["data"]["workstreamEvent"]["tags"]["iterable"][index] == {"reference": None}
     codes = {e["extensions"]["code"] for e in result["errors"]}
     assert codes == {"UPSTREAM_BAD_RESPONSE"}
+    assert f"Pieces OS answered for another tag than '{record_id}'." in {
+        e["message"] for e in result["errors"]
+    }
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    assert f"{TAGS.record_path}{path_segment(record_id)}: answered for another record" in warnings
 
 
 ENTITIES = """query($representations: [_Any!]!) {
