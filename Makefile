@@ -89,7 +89,7 @@ mutation: $(INSTALLED)
 mutation-survivors: $(INSTALLED)
 	rm -rf $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/tests
 	git archive HEAD tests | tar -x -m -C $(MUTATION_DIR)
-	git archive HEAD tests | tar -x -m -C $(MUTATION_DIR)/mutants
+	cp -R $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --survivors --workers $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 

@@ -199,20 +199,15 @@ class _Streams:
         self, parameters: dict[str, Any], caller: Caller
     ) -> AsyncIterator[ExecutionResult]:
         ops = self._operations
-        try:
+        try:  # the message's parameters, and a query or mutation's run, may be refused
             request = OperationRequest.of(parameters)
+            if ops.kind(request) in (OperationType.QUERY, OperationType.MUTATION):
+                outcome = await ops.run(request, caller)
+                yield ExecutionResult(outcome.result.data, outcome.result.errors)
+                return
         except Refusal as refusal:
             error = GraphQLError(refusal.message, extensions={"code": refusal.code})
             yield PreExecutionError(data=None, errors=[error])
-            return
-        if ops.kind(request) in (OperationType.QUERY, OperationType.MUTATION):
-            try:
-                outcome = await ops.run(request, caller)
-            except Refusal as refusal:
-                error = GraphQLError(refusal.message, extensions={"code": refusal.code})
-                yield PreExecutionError(data=None, errors=[error])
-                return
-            yield ExecutionResult(outcome.result.data, outcome.result.errors)
             return
         results = await ops.subscribe(request, caller)
         if isinstance(results, list):
