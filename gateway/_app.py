@@ -99,7 +99,8 @@ def create_app(
     `tracer_provider` (an OpenTelemetry TracerProvider) turns tracing on with it;
     `clock` (monotonic seconds) times what waits for minutes or seconds: the
     breaker's cool-down, the next ask for a missing batch endpoint, and
-    rediscovery (tests hand in a fake one).
+    rediscovery; and the operations' durations, logged and measured (tests hand
+    in a fake one).
     """
     metrics = Metrics()
     tracing = (
@@ -199,6 +200,7 @@ def create_app(
         hide_suggestions=not options.suggestions,
         after_write=feeds.poke,
         changes=feeds,
+        clock=clock,
     )
     live = LiveEndpoint(
         operations,

@@ -73,14 +73,16 @@ def current(verdict: dict[str, object] | None, function_hash: str | None) -> int
 
 def untried(mutants: Path = MUTANTS, statuses: tuple[int, ...] = NO_TESTS) -> Iterator[Untried]:
     """Each mutant mutmut left with one of `statuses` ("no tests"), of a module `TESTS`
-    names, with no current fresh verdict."""
+    names, with no current fresh verdict; when `statuses` has survivors, one whose fresh
+    verdict is a survivor too (tests written since may kill it)."""
     verdicts = fresh_verdicts(mutants)
+    again = (None, SURVIVED) if SURVIVED in statuses else (None,)
     for meta_path in sorted(mutants.rglob("*.py.meta")):
         meta = json.loads(meta_path.read_text())
         for key, code in meta["exit_code_by_key"].items():
             files = files_of(key)
             hash_ = function_hash(meta, key)
-            if code in statuses and files and current(verdicts.get(key), hash_) is None:
+            if code in statuses and files and current(verdicts.get(key), hash_) in again:
                 yield Untried(key, hash_, files)
 
 

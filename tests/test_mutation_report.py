@@ -69,10 +69,15 @@ def test_a_survivor_is_tried_again_only_when_asked_and_then_counts_by_that_run(
         "gateway._cli.x_f__mutmut_1",
         "gateway._cli.x_f__mutmut_2",
     ]
-    fresh = {"gateway._cli.x_f__mutmut_1": {"exit_code": 1, "hash": "h1"}}  # killed now
+    fresh = {
+        "gateway._cli.x_f__mutmut_1": {"exit_code": 1, "hash": "h1"},  # killed now
+        "gateway._cli.x_f__mutmut_2": {"exit_code": 0, "hash": "h1"},  # survived again
+    }
     (tmp_path / FRESH).write_text(json.dumps(fresh))
     [row] = tallies(tmp_path)
     assert (row.killed, row.survived) == (2, 1)
+    # A fresh survivor is tried again at the next pass: tests may have been written since.
+    assert [mutant.key for mutant in untried(tmp_path, RETRIED)] == ["gateway._cli.x_f__mutmut_2"]
 
 
 def test_a_module_no_test_file_is_named_for_is_not_tried_fresh(tmp_path: Path) -> None:

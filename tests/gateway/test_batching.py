@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from gateway.simulator import Faults, create_simulator
 from tests.clock import FakeClock
 from tests.conftest import GraphQLClient, running_gateway
-from tests.recording import InFlight, Recorder
+from tests.recording import Answering, InFlight, Recorder
 
 MANY = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id readable } }"
 
@@ -88,6 +88,20 @@ async def test_without_a_batch_endpoint_each_distinct_id_is_one_get_remembered(
     old_upstream.clear()
     await old_gql(MANY, {"ids": ten[:3]})
     assert [method for method, _ in old_upstream.calls()] == ["GET"] * 3
+
+
+@pytest.mark.parametrize("status", [404, 405])
+async def test_a_batch_endpoint_answering_not_found_or_not_allowed_is_missing(
+    simulator: Starlette, events: dict[str, Any], status: int
+) -> None:
+    # A server without the route says 404; one routing the path for other methods, 405.
+    upstream = Recorder(Answering(simulator, "/workstream_events/batch/", status, b""))
+    ids = list(events)[:3]
+    async with running_gateway(upstream) as http:
+        result = await GraphQLClient(http)(MANY, {"ids": ids})
+    assert "errors" not in result
+    assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
+    assert [method for method, _ in upstream.calls()] == ["POST", "GET", "GET", "GET"]
 
 
 async def test_a_missing_batch_endpoint_is_asked_for_again_every_five_minutes(

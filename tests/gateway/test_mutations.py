@@ -153,16 +153,20 @@ async def test_update_sends_only_the_fields_given(
     }
 
 
+@pytest.mark.parametrize(
+    ("argument", "transferables"),
+    [(", transferables: false", False), (", transferables: true", True), ("", None)],
+    ids=["false", "true", "left-out"],
+)
 async def test_snapshot_passes_transferables_as_the_sdk_does(
-    gql: GraphQLClient, upstream: Recorder, event_id: str
+    gql: GraphQLClient, upstream: Recorder, event_id: str, argument: str, transferables: bool | None
 ) -> None:
-    await gql(
-        "query($e: ID!) { workstreamEvent(id: $e, transferables: false) { id } }", {"e": event_id}
-    )
+    # Left out, it is left out upstream too: Pieces OS's own default applies.
+    await gql(f"query($e: ID!) {{ workstreamEvent(id: $e{argument}) {{ id }} }}", {"e": event_id})
     expected = sdk_request(
         "workstream_events_specific_workstream_event_snapshot",
         workstream_event=event_id,
-        transferables=False,
+        transferables=transferables,
     )
     assert _on_the_wire(upstream.requests[0]) == expected
 

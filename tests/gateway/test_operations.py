@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 
 import pytest
 from starlette.types import Receive, Scope, Send
 
 from tests.conftest import running_gateway
 
-READ = '{ workstreamEvent(id: "x") { id } }'
+READ = 'query Slow { workstreamEvent(id: "x") { id } }'
 
 
 class _Silent:
@@ -32,6 +34,7 @@ class _Silent:
 async def test_an_operation_past_its_deadline_is_cut_off_with_a_code(
     accept: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="pieces_gateway.operations")
     upstream = _Silent()
     # The upstream call's own deadline is far off: the operation's ends it.
     async with running_gateway(upstream, operation_timeout=0.2, upstream_timeout=60) as http:
@@ -51,3 +54,9 @@ async def test_an_operation_past_its_deadline_is_cut_off_with_a_code(
     assert (upstream.asked, upstream.given_up) == (1, 1)  # its upstream call was cancelled
     warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.http"]
     assert warnings == ["operation timed out after 0.2s"]
+    # Its one line says what it was, and the call it made.
+    (line,) = [r for r in caplog.records if r.name == "pieces_gateway.operations"]
+    assert re.fullmatch(
+        r"Slow in \d+\.\d ms, 1 upstream calls, errors: UPSTREAM_TIMEOUT", line.getMessage()
+    )
+    assert (line.__dict__["operation"], line.__dict__["upstream_calls"]) == ("Slow", 1)

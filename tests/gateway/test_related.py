@@ -461,22 +461,38 @@ async def test_a_reference_by_an_id_no_record_can_have_is_a_bad_response_with_no
     assert upstream.calls() == [("GET", f"/workstream_event/{event_id}")]
 
 
+_NOT_JSON = ("Pieces OS sent an answer that is not JSON.", "answer is not JSON: ")
+_NOT_AN_OBJECT = ("Pieces OS sent an answer of an unexpected shape.", "answer is a JSON list")
+_A_BATCH = (
+    "Pieces OS sent a batch answer of an unexpected shape.",
+    "a batch answer of an unexpected shape",
+)
+
+
 @pytest.mark.parametrize(
-    ("relation", "body"),
+    ("relation", "body", "said"),
     [
-        (TAGS, b"<html>garbage"),
-        (TAGS, b"[1]"),
-        (SUMMARIES, b'{"workstreamSummaries": 5}'),
-        (SUMMARIES, b'{"workstreamSummaries": {"iterable": [{"id": 5}]}}'),
-        (SUMMARIES, b'{"workstreamSummaries": {"iterable": [5]}}'),
-        (SUMMARIES, b'{"workstreamSummaries": {"iterable": []}, "notFound": [5]}'),
-        (SUMMARIES, b'{"workstreamSummaries": {"iterable": []}, "notFound": "x"}'),
-        # Neither found nor not found: an answer for none of them.
-        (SUMMARIES, b'{"workstreamSummaries": {"iterable": []}}'),
+        (TAGS, b"<html>garbage", _NOT_JSON),
+        (TAGS, b"[1]", _NOT_AN_OBJECT),
+        (SUMMARIES, b'{"workstreamSummaries": 5}', _A_BATCH),
+        (SUMMARIES, b'{"workstreamSummaries": {"iterable": [{"id": 5}]}}', _A_BATCH),
+        (SUMMARIES, b'{"workstreamSummaries": {"iterable": [5]}}', _A_BATCH),
+        (SUMMARIES, b'{"workstreamSummaries": {"iterable": []}, "notFound": [5]}', _A_BATCH),
+        (SUMMARIES, b'{"workstreamSummaries": {"iterable": []}, "notFound": "x"}', _A_BATCH),
+        # Neither found nor not found: an answer for none of them (nothing logged).
+        (
+            SUMMARIES,
+            b'{"workstreamSummaries": {"iterable": []}}',
+            ("Pieces OS did not answer for the workstream summary ", None),
+        ),
     ],
 )
 async def test_a_record_answer_of_another_shape_is_a_bad_response(
-    simulator: Starlette, relation: Relation, body: bytes
+    simulator: Starlette,
+    relation: Relation,
+    body: bytes,
+    said: tuple[str, str | None],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     prefix = BATCH[1] if relation is SUMMARIES else relation.record_path
     query = f"""query($ids: [ID!]!) {{ workstreamEvents(ids: $ids) {{
@@ -495,7 +511,15 @@ async def test_a_record_answer_of_another_shape_is_a_bad_response(
             assert (item["reference"] is None) == ((event["id"], index) in bare)
     assert {e["extensions"]["code"] for e in result["errors"]} == {"UPSTREAM_BAD_RESPONSE"}
     assert all(body.decode() not in e["message"] for e in result["errors"])
-    assert all(e["message"].startswith("Pieces OS ") for e in result["errors"])
+    message, logged = said
+    assert all(e["message"].startswith(message) for e in result["errors"])
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    if logged is None:
+        assert warnings == []
+    else:  # what was wrong, with the path asked
+        assert warnings and all(w.startswith(f"{prefix}") and logged in w for w in warnings)
+        if relation is SUMMARIES:
+            assert set(warnings) == {f"{prefix}: {logged}"}
 
 
 class AnotherId:

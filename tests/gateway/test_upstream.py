@@ -45,7 +45,7 @@ async def test_an_unknown_id_is_not_found(gql: GraphQLClient) -> None:
     assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
-@pytest.mark.parametrize("status", [400, 404, 500, 503])
+@pytest.mark.parametrize("status", [300, 400, 404, 500, 503])
 async def test_an_upstream_error_status_is_upstream_error(
     status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -61,6 +61,41 @@ async def test_an_upstream_error_status_is_upstream_error(
     (logged, *_) = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
     said = "upstream says: database locked at /var/pieces"
     assert logged == f"/workstream_event/some-id: {status} {said!r}"
+
+
+@pytest.mark.parametrize(
+    ("body", "logged"),
+    [
+        # Not UTF-8: kept with replacement characters, not a failure of its own.
+        (b"\xffbusy\xfe", "'\ufffdbusy\ufffd'"),
+        # Long: its first 500 characters.
+        (b"x" * 600, repr("x" * 500)),
+    ],
+    ids=["not-utf-8", "long"],
+)
+async def test_an_upstream_error_body_is_logged_as_text_and_cut_short(
+    body: bytes, logged: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def fail(request: Request) -> Response:
+        return Response(body, status_code=500)
+
+    error = await _read_error(upstream_answering(fail))
+    assert error["extensions"] == {"code": "UPSTREAM_ERROR", "status": 500}
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    assert warnings[0] == f"/workstream_event/some-id: 500 {logged}"
+
+
+async def test_an_answer_that_is_not_json_is_logged_cut_short(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def endpoint(request: Request) -> Response:
+        return Response(b"y" * 150)
+
+    async with running_gateway(upstream_answering(endpoint)) as http:
+        await GraphQLClient(http)("{ workstreamEventsConnection { totalCount } }")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    said = f"/workstream_events/identifiers: answer is not JSON: {b'y' * 100!r}"
+    assert said in warnings
 
 
 _TEXT = PlainTextResponse("upstream says hello")
@@ -218,23 +253,42 @@ _AN_EVENT = ("Pieces OS sent an event of an unexpected shape.", "not an event: "
 
 
 @pytest.mark.parametrize(
-    ("answer", "said"),
+    ("answer", "said", "why"),
     [
-        pytest.param({"workstreamEvents": [{"id": "a"}]}, _A_BATCH, id="a-list-for-the-wrapper"),
         pytest.param(
-            {"workstreamEvents": {"iterable": [{"id": 5}]}}, _AN_EVENT, id="an-id-not-a-string"
+            {"workstreamEvents": [{"id": "a"}]},
+            _A_BATCH,
+            "Expected `object`, got `array` - at `$.workstreamEvents`",
+            id="a-list-for-the-wrapper",
         ),
         pytest.param(
-            {"workstreamEvents": {"iterable": ["a"]}}, _AN_EVENT, id="an-event-not-an-object"
+            {"workstreamEvents": {"iterable": [{"id": 5}]}},
+            _AN_EVENT,
+            "Expected `str`, got `int` - at `$.id`",
+            id="an-id-not-a-string",
         ),
         pytest.param(
-            {"workstreamEvents": {"iterable": []}, "notFound": [5]}, _A_BATCH, id="bad-not-found"
+            {"workstreamEvents": {"iterable": ["a"]}},
+            _AN_EVENT,
+            "Expected `object`, got `str`",
+            id="an-event-not-an-object",
         ),
-        pytest.param({"iterable": []}, _A_BATCH, id="no-wrapper"),
+        pytest.param(
+            {"workstreamEvents": {"iterable": []}, "notFound": [5]},
+            _A_BATCH,
+            "Expected `str`, got `int` - at `$.notFound[0]`",
+            id="bad-not-found",
+        ),
+        pytest.param(
+            {"iterable": []},
+            _A_BATCH,
+            "Object missing required field `workstreamEvents`",
+            id="no-wrapper",
+        ),
     ],
 )
 async def test_a_batch_answer_of_another_shape_is_a_bad_response(
-    answer: Any, said: tuple[str, str], caplog: pytest.LogCaptureFixture
+    answer: Any, said: tuple[str, str], why: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def batch(request: Request) -> Response:
         return JSONResponse(answer)
@@ -247,9 +301,9 @@ async def test_a_batch_answer_of_another_shape_is_a_bad_response(
     assert len(result["errors"]) == 2  # one per id, at its index
     message, logged = said
     assert {error["message"] for error in result["errors"]} == {message}
-    # What was wrong goes to the log, with the endpoint's path.
+    # What was wrong goes to the log (msgspec's words), with the endpoint's path.
     warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
-    assert warnings and warnings[0].startswith(f"/workstream_events/batch/fetch: {logged}")
+    assert warnings[0] == f"/workstream_events/batch/fetch: {logged}{why}"
 
 
 @pytest.mark.parametrize(
@@ -412,19 +466,20 @@ async def test_a_write_is_asked_once_and_its_failure_said_and_logged(
         assert f"/workstream_event/update: {logged}" in warnings
 
 
-_LISTED = [
-    read
-    for read in _READS
-    if read[0] in {"/workstream_events/identifiers", "/workstream_summaries/batch", "/tag/"}
+# Every read refused; those that read a JSON object (not an event) answered a list.
+_LISTED = {"/workstream_events/identifiers", "/workstream_summaries/batch", "/tag/"}
+_FAILED_READS = [
+    pytest.param(prefix, query, *failure, id=f"{prefix}-{name}")
+    for prefix, query in _READS
+    for name, failure in [
+        ("refused", (500, b"no", "500 'no'")),
+        ("a-list", (200, b"[]", "answer is a JSON list")),
+    ]
+    if name == "refused" or prefix in _LISTED
 ]
 
 
-@pytest.mark.parametrize(("prefix", "query"), _LISTED, ids=[p for p, _ in _LISTED])
-@pytest.mark.parametrize(
-    ("status", "body", "logged"),
-    [(500, b"no", "500 'no'"), (200, b"[]", "answer is a JSON list")],
-    ids=["refused", "a-list"],
-)
+@pytest.mark.parametrize(("prefix", "query", "status", "body", "logged"), _FAILED_READS)
 async def test_a_failed_read_is_logged_with_the_path_it_asked(
     simulator: Starlette,
     events: dict[str, Any],
