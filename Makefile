@@ -22,7 +22,7 @@ GRAPHIQL := gateway/graphiql
 GRAPHIQL_ASSETS := $(GRAPHIQL)/node_modules/.vendored
 ASSETS := $(if $(NPM),$(GRAPHIQL_ASSETS))
 
-.PHONY: install demo serve simulator test lint mutation mutation-survivors schema clean bench bench-profile bench-path bench-validation bench-peer bench-live soak
+.PHONY: install demo serve simulator test lint mutation mutation-survivors mutation-kills schema clean bench bench-profile bench-path bench-validation bench-peer bench-live soak
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,16 @@ mutation-survivors: $(INSTALLED)
 	git archive HEAD tests | tar -x -m -C $(MUTATION_DIR)
 	cp -R $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --survivors --workers $(MUTATION_CHILDREN) $(MUTANTS)
+	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
+
+# After a `make mutation`: the survivors KILLS names (JSON lines of a mutant and the pytest
+# arguments of the test written to kill it), each tried with that test alone at HEAD.
+KILLS ?= tests/mutation_kills.jsonl
+mutation-kills: $(INSTALLED)
+	rm -rf $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/tests
+	git archive HEAD tests | tar -x -m -C $(MUTATION_DIR)
+	cp -R $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/
+	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --kills $(abspath $(KILLS)) --workers $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 
 schema: $(INSTALLED)  ## regenerate the generated modules and the printed SDL

@@ -8,6 +8,11 @@ tests". Here each such mutant gets a fresh Python process with `MUTANT_UNDER_TES
 before anything is imported, running every test of its module's files (`TESTS`, the end
 to end ones too: a process the tests start inherits the variable), `-x`, in `mutants/`.
 
+With `--kills FILE` (JSON lines of `{"key": mutant, "args": [pytest arguments]}`), each
+survivor or "no tests" mutant named there is tried with those tests alone: the test
+written to kill it, checked again in a fresh process at today's code, without running
+every test of its module's files.
+
 The verdicts go to `mutants/fresh.json` with the hash mutmut keeps of the mutated
 function, so a verdict lapses when its function changes; `tests.mutation_report` reads
 them in place of "no tests". Before any mutant, each set of files runs once with no mutant
@@ -25,7 +30,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +53,7 @@ RETRIED = (*NO_TESTS, SURVIVED)
 class Untried:
     key: str  # mutmut's name, `gateway._cli.x__flag__mutmut_3`
     function_hash: str | None  # mutmut's hash of the function's source, when it keeps one
-    files: tuple[str, ...]
+    files: tuple[str, ...]  # pytest's arguments: its module's test files, or `--kills`' tests
 
 
 def function_hash(meta: dict[str, Any], key: str) -> str | None:
@@ -104,6 +109,17 @@ def run_tests(files: Iterable[str], mutant: str, timeout: float, mutants: Path) 
         return TIMEOUT
 
 
+def by_kills(path: Path, chosen: list[Untried]) -> list[Untried]:
+    """`chosen`, each with the tests `path` names for it instead of its module's files;
+    those `path` does not name are left out."""
+    named: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            named[record["key"]] = tuple(record["args"])
+    return [replace(mutant, files=named[mutant.key]) for mutant in chosen if mutant.key in named]
+
+
 def verdict_of(exit_code: int) -> int:
     """pytest's exit code as mutmut's: a failure, a collection error or an internal error
     (1, 2, 3) kills; every test passing survives; 5 is "no tests"; a timeout stays one."""
@@ -118,12 +134,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--survivors", action="store_true", help="mutmut's survivors too, with today's tests"
     )
+    parser.add_argument(
+        "--kills",
+        type=Path,
+        help="JSON lines: the tests that kill each named mutant (survivors too)",
+    )
     args = parser.parse_args(argv)
     chosen = [
         mutant
-        for mutant in untried(statuses=RETRIED if args.survivors else NO_TESTS)
+        for mutant in untried(statuses=RETRIED if args.survivors or args.kills else NO_TESTS)
         if not args.patterns or any(fnmatch.fnmatch(mutant.key, p) for p in args.patterns)
     ]
+    if args.kills:
+        chosen = by_kills(args.kills, chosen)
     file_sets = sorted({mutant.files for mutant in chosen})
     with ThreadPoolExecutor(args.workers) as pool:
         codes = pool.map(lambda files: run_tests(files, "", args.timeout, MUTANTS), file_sets)

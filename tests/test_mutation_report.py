@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.mutation_fresh import FRESH, RETRIED, untried, verdict_of
+from tests.mutation_fresh import FRESH, RETRIED, by_kills, untried, verdict_of
 from tests.mutation_report import table, tallies
 
 
@@ -89,3 +89,17 @@ def test_a_fresh_run_is_a_kill_when_its_tests_fail_or_cannot_be_collected() -> N
     # pytest: 0 all passed, 1 a failure, 2 interrupted (a collection error), 3 internal
     # error, 5 no tests collected; 36 is this module's timeout.
     assert [verdict_of(code) for code in (0, 1, 2, 3, 5, 36)] == [0, 1, 1, 1, 33, 36]
+
+
+def test_a_survivor_named_with_its_killing_test_is_tried_with_that_test_alone(
+    tmp_path: Path,
+) -> None:
+    _meta(tmp_path, "gateway/_cli.py", [0, 0, 1])
+    kills = tmp_path / "kills.jsonl"
+    test = ["tests/gateway/test_cli.py", "-k", "flag"]
+    lines = [{"key": "gateway._cli.x_f__mutmut_2", "args": test}]
+    kills.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    chosen = by_kills(kills, list(untried(tmp_path, RETRIED)))
+    assert [(m.key, m.files, m.function_hash) for m in chosen] == [
+        ("gateway._cli.x_f__mutmut_2", tuple(test), "h1")
+    ]
