@@ -78,7 +78,12 @@ mutation: $(INSTALLED)
 	mkdir -p $(MUTATION_DIR)
 	find $(MUTATION_DIR) -mindepth 1 -maxdepth 1 ! -name mutants -exec rm -rf {} +
 	git archive HEAD | tar -x -m -C $(MUTATION_DIR)
-	if [ -d gateway/static ]; then cp -R gateway/static $(MUTATION_DIR)/gateway/; fi
+	# GraphiQL's bundles (installed, not committed): for the tests of the page that uses them.
+	if [ -d gateway/static ]; then \
+		mkdir -p $(MUTATION_DIR)/mutants/gateway; \
+		cp -R gateway/static $(MUTATION_DIR)/gateway/; \
+		cp -R gateway/static $(MUTATION_DIR)/mutants/gateway/; \
+	fi
 	ln -s $(abspath $(VENV)) $(MUTATION_DIR)/$(VENV)
 	cd $(MUTATION_DIR) && $(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --workers $(MUTATION_CHILDREN) $(MUTANTS)

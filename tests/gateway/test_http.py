@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,9 +11,11 @@ import httpx
 import orjson
 import pytest
 from asgi_lifespan import LifespanManager
+from starlette.types import Message
 
 from gateway import Settings, create_app
-from tests.conftest import running_gateway
+from gateway._graphiql import LocalGraphiQL
+from tests.conftest import UPSTREAM, running_gateway
 from tests.recording import Recorder
 
 ORDINARY = {"query": "{ __typename }"}
@@ -351,6 +354,14 @@ async def test_production_turns_off_introspection_graphiql_and_suggestions(
         await _still_fine(http)
 
 
+async def test_liveness_is_answered_without_asking_pieces_os(
+    http: httpx.AsyncClient, upstream: Recorder
+) -> None:
+    response = await http.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert upstream.requests == []  # readiness (/readyz) is the one that asks
+
+
 async def test_graphiql_is_for_a_get_that_takes_html_and_sends_no_operation(
     http: httpx.AsyncClient,
 ) -> None:
@@ -364,6 +375,40 @@ async def test_graphiql_is_for_a_get_that_takes_html_and_sends_no_operation(
     for response in (api, await http.send(bare)):
         assert response.status_code == 400
         assert _code(response) == "BAD_REQUEST"
+
+
+@pytest.mark.skipif(LocalGraphiQL.find() is None, reason="GraphiQL's bundles are not installed")
+async def test_a_scope_without_a_root_path_gets_the_page_at_the_root(upstream: Recorder) -> None:
+    # ASGI makes `root_path` optional, "" when left out (httpx and uvicorn always send it).
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(upstream))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost"), (b"accept", b"text/html")],
+        "server": ("localhost", 80),
+        "client": ("127.0.0.1", 50000),
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async with LifespanManager(app) as manager:
+        await manager.app(scope, receive, send)
+    assert sent[0]["status"] == 200
+    page = b"".join(message.get("body", b"") for message in sent[1:]).decode()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(urls) == 7
+    assert all(url.startswith("/graphiql/static/") for url in urls), urls
 
 
 _MISTYPED_SEED = {

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 
 from gateway._pool import MAX_HEADER_BYTES, LeanPool, Origin, ResponseTooLarge
 
@@ -64,12 +67,14 @@ class Server:
 
 
 @asynccontextmanager
-async def served(handler: Handler) -> AsyncIterator[tuple[Server, Origin]]:
+async def served(
+    handler: Handler, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[tuple[Server, Origin]]:
     server = Server(handler)
-    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0)
+    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0, ssl=tls)
     port = listening.sockets[0].getsockname()[1]
     try:
-        yield server, Origin("http", "127.0.0.1", port)
+        yield server, Origin("https" if tls else "http", "127.0.0.1", port)
     finally:
         listening.close()
         await listening.wait_closed()
@@ -295,6 +300,7 @@ async def test_any_httpx_client_can_use_it() -> None:
             response = await client.get("/x", params={"a": "1"}, headers={"x-request-id": "7"})
             posted = await client.post("/y", json={"b": 2})
             await client.post("/z")
+            await client.put("/w", content=b"abc")  # a body on any method goes out
     assert response.json() == {"ok": True}
     assert response.headers["content-type"] == "application/json"  # the answer's own headers
     assert posted.status_code == 200
@@ -305,6 +311,16 @@ async def test_any_httpx_client_can_use_it() -> None:
     assert b"content-length" not in get  # a GET without a body says nothing of one
     assert b"content-length: 7\r\n" in server.heads[1]  # {"b":2}
     assert b"content-length: 0\r\n" in server.heads[2]  # an empty POST says so
+    assert b"content-length: 3\r\n" in server.heads[3]
+    # Each request whole, and nothing between them on the kept connection.
+    starts = [head.lower().split(b"\r\n")[0] for head in server.heads]
+    assert starts == [
+        b"get /x?a=1 http/1.1",
+        b"post /y http/1.1",
+        b"post /z http/1.1",
+        b"put /w http/1.1",
+    ]
+    assert server.connections == 1
 
 
 async def test_an_endless_header_section_is_refused() -> None:
@@ -437,3 +453,40 @@ async def test_a_closed_idle_connection_is_passed_over_for_an_open_one() -> None
         await pool.exchange(origin, b"GET", b"/again", [])
         await pool.aclose()
     assert (server.connections, len(server.heads)) == (2, 3)  # the open one was reused
+
+
+def _certified(ca: trustme.CA) -> ssl.SSLContext:
+    """A server's TLS context, with a certificate for 127.0.0.1 that `ca` signed."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> trustme.CA:
+    """A certificate authority the process trusts, as a system's would be (OpenSSL reads
+    `SSL_CERT_FILE`)."""
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    return ca
+
+
+async def test_an_https_origin_is_spoken_to_over_tls_on_one_kept_connection(
+    trusted: trustme.CA,
+) -> None:
+    async with (
+        served(_ok, tls=_certified(trusted)) as (server, origin),
+        httpx.AsyncClient(transport=_pool(), base_url=f"https://127.0.0.1:{origin.port}") as client,
+    ):
+        async with asyncio.timeout(10):
+            answers = [await client.get("/x"), await client.post("/y", json={})]
+    assert [answer.json() for answer in answers] == [{"ok": True}, {"ok": True}]
+    assert server.connections == 1
+
+
+async def test_a_certificate_no_trusted_authority_signed_is_refused(trusted: trustme.CA) -> None:
+    async with served(_ok, tls=_certified(trustme.CA())) as (server, origin):
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await _pool().exchange(origin, b"GET", b"/x", [], None)
+    assert server.heads == []  # nothing was sent
