@@ -185,7 +185,10 @@ async def test_operation_names_cannot_flood_the_metrics(http: httpx.AsyncClient)
 
 
 async def test_one_log_line_per_operation(
-    http: httpx.AsyncClient, event_id: str, caplog: pytest.LogCaptureFixture
+    http: httpx.AsyncClient,
+    events: dict[str, Any],
+    event_id: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="pieces_gateway.operations")
     await http.post(
@@ -205,6 +208,21 @@ async def test_one_log_line_per_operation(
     assert record.__dict__["request_id"] == "req-7"
     said = r"Two in \d+\.\d ms, 1 upstream calls, errors: NOT_FOUND, NOT_FOUND"
     assert re.fullmatch(said, record.getMessage())
+    caplog.clear()
+    # Calls one after the other: the event, then each tag it names without a copy.
+    bare = {
+        event_id: {t["id"] for t in event["tags"]["iterable"] if t.get("reference") is None}
+        for event_id, event in events.items()
+        if (event.get("tags") or {}).get("iterable")
+    }
+    tagged = next(event_id for event_id, tags in bare.items() if tags)
+    query = (
+        "query Tagged($t: ID!)"
+        " { workstreamEvent(id: $t) { tags { iterable { reference { id } } } } }"
+    )
+    await http.post("/graphql", json={"query": query, "variables": {"t": tagged}})
+    (record,) = [r for r in caplog.records if r.name == "pieces_gateway.operations"]
+    assert record.__dict__["upstream_calls"] == 1 + len(bare[tagged])
     caplog.clear()
     await http.post("/graphql", json={"query": "query Ping { __typename }"})
     (record,) = [r for r in caplog.records if r.name == "pieces_gateway.operations"]

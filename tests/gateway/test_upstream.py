@@ -466,6 +466,43 @@ async def test_a_write_is_asked_once_and_its_failure_said_and_logged(
         assert f"/workstream_event/update: {logged}" in warnings
 
 
+_BARE_WRITES = [
+    (
+        'mutation { workstreamEventsDeleteSpecificWorkstreamEvent(workstreamEvent: "e1")'
+        " { workstreamEventId } }",
+        "/workstream_events/e1/delete",
+    ),
+    (
+        'mutation { workstreamEventAssociateTag(workstreamEvent: "e1", tag: "t1")'
+        " { workstreamEventId } }",
+        "/workstream_event/e1/tags/associate/t1",
+    ),
+    (
+        'mutation { workstreamEventScoresIncrement(workstreamEvent: "e1") { workstreamEventId } }',
+        "/workstream_event/e1/scores/increment",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutation", "path"), _BARE_WRITES, ids=["delete", "associate", "scores"])
+async def test_a_refused_write_of_no_answer_is_asked_once_and_logged_with_its_path(
+    mutation: str, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    asked: list[str] = []
+
+    async def endpoint(request: Request) -> Response:
+        asked.append(request.url.path)
+        return PlainTextResponse("busy", status_code=503)
+
+    async with running_gateway(upstream_answering(endpoint)) as http:
+        result = await GraphQLClient(http)(mutation)
+    (error,) = result["errors"]
+    assert error["message"] == "Pieces OS refused the request (HTTP 503)."
+    assert asked == [path]  # a write is never asked again
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.upstream"]
+    assert f"{path}: 503 'busy'" in warnings
+
+
 # Every read refused; those that read a JSON object (not an event) answered a list.
 _LISTED = {"/workstream_events/identifiers", "/workstream_summaries/batch", "/tag/"}
 _FAILED_READS = [
