@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterable
+import logging
+import time
+from collections.abc import AsyncIterable, Callable, Iterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -99,6 +101,25 @@ def ready(stream: Any) -> int:
     return int(stream.pending)
 
 
+def instant(moment: datetime) -> str:
+    """`moment` as the feed writes it in `updated_from`: UTC, to the millisecond."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait, with a deadline, for the feed's own poller to make `condition` true."""
+    async with asyncio.timeout(5):
+        while not condition():
+            await asyncio.sleep(0.01)  # polling, with a deadline
+
+
+def full_reads(recorder: Recorder) -> int:
+    """The calls that read every id (identifiers without a filter)."""
+    return sum(
+        r.path == "/workstream_events/identifiers" and not r.query for r in recorder.requests
+    )
+
+
 async def test_created_updated_deleted_in_one_round_each(
     simulator: Starlette, upstream: Recorder, clock: Clock
 ) -> None:
@@ -127,22 +148,26 @@ async def test_created_updated_deleted_in_one_round_each(
             created["id"],
             None,
         )
+        clock.tick(10)  # the next deletion scan: the event is not news again
+        await feed.poll()
+        assert ready(stream) == 0
 
 
 async def test_a_change_is_delivered_once_though_polls_overlap(
     simulator: Starlette, upstream: Recorder, clock: Clock
 ) -> None:
     feed = make_feed(upstream, clock)
+    some, other = list(store(simulator).events.values())[:2]
     async with feed.changes(since=None) as stream:
         await feed.poll()
-        some = next(iter(store(simulator).events.values()))
         clock.tick(0.5)
         store(simulator).update({**copy.deepcopy(some), "readable": "once"})
+        clock.tick(2)  # the overlap: later polls ask from `some`'s own instant
+        store(simulator).update({**copy.deepcopy(other), "readable": "once too"})
         for _ in range(3):  # each asks from two seconds before the watermark
             await feed.poll()
-        assert ready(stream) == 1
-        (change,) = await take(stream, 1)
-        assert change.id == some["id"]
+        assert ready(stream) == 2
+        assert {c.id for c in await take(stream, 2)} == {some["id"], other["id"]}
         await feed.poll()
         assert ready(stream) == 0
 
@@ -165,6 +190,10 @@ async def test_a_write_stamped_before_the_watermark_but_seen_late_is_not_lost(
         await feed.poll()
         ids = [c.id for c in await take(stream, 2)]
         assert ids == [first["id"], second["id"]]
+        upstream.clear()
+        await feed.poll()  # from the first write, less the overlap: the late one is older
+        asked = upstream.requests[0].query["updated_from"]
+        assert asked == instant(clock.now - timedelta(seconds=2))
 
 
 async def test_an_outage_loses_nothing(
@@ -264,9 +293,8 @@ async def test_the_poller_runs_only_while_someone_listens(
     feed = make_feed(upstream, clock, interval=0.01)
     feed._poller = True
     async with feed.changes(since=None):
-        async with asyncio.timeout(5):
-            while not upstream.requests:
-                await asyncio.sleep(0.01)  # polling, with a deadline
+        # The start's two calls, then round after round an interval apart (not a second).
+        await until(lambda: len(upstream.requests) >= 10)
     assert feed._task is None  # cancelled, and awaited, with the last subscriber
 
 
@@ -330,6 +358,17 @@ async def test_what_changed_before_anyone_listened_is_not_delivered(
         assert ready(stream) == 0
 
 
+@pytest.fixture
+def east_of_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The gateway's machine 5:30 east of UTC (India's zone, in POSIX `TZ` form)."""
+    monkeypatch.setenv("TZ", "IST-5:30")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("east_of_utc")
 async def test_the_watermark_follows_the_changes_and_old_ones_are_forgotten(
     simulator: Starlette, upstream: Recorder, clock: Clock
 ) -> None:
@@ -342,16 +381,16 @@ async def test_the_watermark_follows_the_changes_and_old_ones_are_forgotten(
             store(simulator).update({**copy.deepcopy(event), "readable": "later"})
             upstream.clear()
             await feed.poll()
-        # The last round asked from the change before it, less the overlap.
+        # The last round asked from the change before it, less the overlap, in UTC.
         asked = upstream.requests[0].query["updated_from"]
-        floor = clock.now - timedelta(seconds=12)
-        assert asked == floor.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+        assert asked == instant(clock.now - timedelta(seconds=12))
         assert len(feed._delivered) == 1  # only what the next poll could see again
         assert ready(stream) == 5
 
 
+@pytest.mark.parametrize("scan_due", [False, True], ids=["no scan", "with the scan"])
 async def test_an_event_gone_between_the_two_calls_is_deleted_once(
-    simulator: Starlette, clock: Clock
+    simulator: Starlette, clock: Clock, scan_due: bool
 ) -> None:
     events = list(store(simulator).events.values())
     known, unseen = events[0], None
@@ -371,11 +410,12 @@ async def test_an_event_gone_between_the_two_calls_is_deleted_once(
         clock.tick()
         store(simulator).update({**copy.deepcopy(known), "readable": "then gone"})
         unseen = store(simulator).create({"application": known["application"], "trigger": {}})
-        clock.tick(11)  # the deletion scan is due in the same round
+        if scan_due:
+            clock.tick(11)  # the deletion scan is due in the same round
         await feed.poll()
+        assert ready(stream) == 1  # not again from the scan; nothing for the unseen one
         (deleted,) = await take(stream, 1)
         assert (deleted.kind, deleted.id) == (ChangeKind.DELETED, known["id"])
-        assert ready(stream) == 0  # not again from the scan; nothing for the unseen one
 
 
 async def test_a_poke_polls_now_and_failures_back_off(
@@ -383,12 +423,6 @@ async def test_a_poke_polls_now_and_failures_back_off(
 ) -> None:
     feed = make_feed(upstream, clock, interval=3600, max_backoff=4 * 3600)
     feed._poller = True
-
-    async def until(condition: Any) -> None:
-        async with asyncio.timeout(5):
-            while not condition():
-                await asyncio.sleep(0.01)  # polling, with a deadline
-
     some = next(iter(store(simulator).events.values()))
     async with feed.changes(since=None) as stream:
         await until(lambda: len(upstream.requests) >= 2)  # the start: all ids, then changes
@@ -465,3 +499,154 @@ async def test_a_replay_as_long_as_a_subscriber_may_hold_is_each_event_as_it_is_
     assert replayed[old["id"]].kind is ChangeKind.UPDATED
     event = replayed[old["id"]].event
     assert event is not None and event["readable"] == "changed after since"
+
+
+async def test_every_id_is_read_at_the_start_and_then_once_per_deletion_scan(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)  # a deletion scan every ten seconds
+    reads = []
+    async with feed.changes(since=None):
+        for seconds in (0, 1, 8, 1, 1, 9, 1):  # rounds at 0, 1, 9, 10, 11, 20 and 21 s
+            clock.tick(seconds)
+            upstream.clear()
+            await feed.poll()
+            reads.append(full_reads(upstream))
+    assert reads == [1, 0, 0, 1, 0, 1, 0]
+
+
+async def test_a_poll_is_timed_on_the_feeds_clock(simulator: Starlette, clock: Clock) -> None:
+    async def slow(scope: Any, receive: Any, send: Any) -> None:
+        await simulator(scope, receive, send)
+        if scope["type"] == "http":
+            clock.tick(0.25)  # each answer takes a quarter of a second
+
+    feed = make_feed(Recorder(slow), clock)
+    async with feed.changes(since=None):
+        await feed.poll()  # the start: every id, then what changed
+    registry = feed._metrics.registry
+    name = "pieces_gateway_change_poll_duration_seconds"
+    assert registry.get_sample_value(f"{name}_count") == 1
+    assert registry.get_sample_value(f"{name}_sum") == 0.5
+
+
+async def test_a_poll_slower_than_the_interval_is_followed_by_the_next_at_once(
+    simulator: Starlette, clock: Clock
+) -> None:
+    async def slow(scope: Any, receive: Any, send: Any) -> None:
+        await simulator(scope, receive, send)
+        if scope["type"] == "http":
+            clock.tick(3600)  # each answer takes an hour
+
+    recorder = Recorder(slow)
+    feed = make_feed(recorder, clock, interval=3600)
+    feed._poller = True
+    async with feed.changes(since=None):
+        # The start's two calls took two intervals: the next round does not wait one more.
+        await until(lambda: len(recorder.requests) >= 3)
+
+
+async def test_a_feed_started_in_an_outage_logs_each_failed_poll_and_backs_off_to_30_s(
+    simulator: Starlette, upstream: Recorder, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = make_feed(upstream, clock, interval=1.0)
+    feed._poller = True
+    simulator.state.faults.status = 503
+    with caplog.at_level(logging.WARNING, logger="pieces_gateway.feed"):
+        async with feed.changes(since=None):
+            for failures in range(1, 6):
+                await until(lambda f=failures: feed.failures == f)  # type: ignore[misc]
+                if failures < 5:
+                    feed.poke()
+    assert [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.feed"] == [
+        f"change feed poll failed (UPSTREAM_ERROR); next in {seconds:.1f} s"
+        for seconds in (2, 4, 8, 16, 30)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("transferables", "query"),
+    [(None, {}), (False, {"transferables": "false"}), (True, {"transferables": "true"})],
+)
+async def test_a_feed_fetches_the_changed_events_with_its_transferables(
+    simulator: Starlette,
+    upstream: Recorder,
+    clock: Clock,
+    transferables: bool | None,
+    query: dict[str, str],
+) -> None:
+    feed = make_feed(upstream, clock, transferables=transferables)
+    events = list(store(simulator).events.values())[:2]
+    async with feed.changes(since=None) as stream:
+        await feed.poll()
+        clock.tick()
+        for event in events:
+            store(simulator).update({**copy.deepcopy(event), "readable": "changed"})
+        upstream.clear()
+        await feed.poll()
+        changes = await take(stream, 2)
+    assert {c.id for c in changes} == {e["id"] for e in events}
+    fetches = [r for r in upstream.requests if r.path == "/workstream_events/batch/fetch"]
+    assert [r.query for r in fetches] == [query]
+
+
+async def test_a_subscriber_of_one_event_is_offered_its_changes_alone(
+    simulator: Starlette, upstream: Recorder, clock: Clock
+) -> None:
+    feed = make_feed(upstream, clock)
+    first, second = list(store(simulator).events.values())[:2]
+    async with (
+        feed.changes(since=None) as everything,
+        feed.changes(since=None, only=first["id"]) as one,
+    ):
+        await feed.poll()
+        clock.tick()
+        for event in (first, second):
+            store(simulator).update({**copy.deepcopy(event), "readable": "changed"})
+        await feed.poll()
+        assert (ready(everything), ready(one)) == (2, 1)
+        (change,) = await take(one, 1)
+        assert change.id == first["id"]
+
+
+async def test_an_event_stamped_the_instant_the_feed_starts_is_delivered(
+    simulator: Starlette, clock: Clock
+) -> None:
+    some = next(iter(store(simulator).events.values()))
+    made: list[str] = []
+
+    async def creating(scope: Any, receive: Any, send: Any) -> None:
+        # Pieces OS records an event just after it listed every id, on the same instant.
+        await simulator(scope, receive, send)
+        full_scan = scope["type"] == "http" and scope["path"].endswith("/identifiers")
+        if full_scan and not scope["query_string"] and not made:
+            made.append(store(simulator).create({"application": some["application"]})["id"])
+
+    feed = make_feed(Recorder(creating), clock)
+    async with feed.changes(since=None) as stream:
+        await feed.poll()  # its changes count from that instant, inclusive
+        assert ready(stream) == 1
+        (created,) = await take(stream, 1)
+        assert (created.kind, created.id) == (ChangeKind.CREATED, made[0])
+
+
+async def test_an_event_gone_before_its_replay_is_fetched_is_left_out_of_it(
+    simulator: Starlette, clock: Clock
+) -> None:
+    since = clock.now
+    clock.tick()
+    old = next(iter(store(simulator).events.values()))
+    store(simulator).update({**copy.deepcopy(old), "readable": "changed after since"})
+    new = store(simulator).create({"readable": "created after since"})  # listed first, newest
+
+    async def racing(scope: Any, receive: Any, send: Any) -> None:
+        # Pieces OS deletes the new event just after listing it as changed.
+        await simulator(scope, receive, send)
+        if scope["type"] == "http" and scope["path"].endswith("/identifiers"):
+            store(simulator).events.pop(new["id"], None)
+
+    feed = make_feed(Recorder(racing), clock)
+    async with feed.changes(since=since) as stream:
+        assert ready(stream) == 1
+        (replayed,) = await take(stream, 1)
+    assert (replayed.kind, replayed.id) == (ChangeKind.UPDATED, old["id"])
