@@ -25,11 +25,13 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from gateway import Settings, create_app
 from gateway.simulator import create_simulator
 from tests.conftest import UPSTREAM
+from tests.recording import Recorder
 from tests.serving import free_port, serve, stop, wait_until_up
 
 HANG = 10.0  # only a hang reaches it
@@ -63,6 +65,7 @@ async def connected(url: str, **headers: str) -> AsyncIterator[Any]:
         subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
         additional_headers=headers,
     ) as socket:
+        assert socket.subprotocol == "graphql-transport-ws"  # the handshake's answer names it
         await socket.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await socket.recv()) == {"type": "connection_ack"}
         yield socket
@@ -115,18 +118,20 @@ async def test_changes_made_on_pieces_os_arrive_created_updated_deleted(
         }
 
 
-async def _until_polled(ws_url: str, polls: int = 1) -> None:
-    """Until the change feed has polled `polls` times (its metrics say), with a deadline."""
+async def _polls(ws_url: str) -> float:
+    """How many times the change feed has polled, as its metrics say."""
     metrics = ws_url.replace("ws://", "http://").removesuffix("/graphql") + "/metrics"
     name = "pieces_gateway_change_poll_duration_seconds_count"
-    async with httpx.AsyncClient() as http, asyncio.timeout(HANG):
-        while True:
-            text = (await http.get(metrics, headers={"host": "localhost"})).text
-            counts = [
-                float(line.split()[-1]) for line in text.splitlines() if line.startswith(name)
-            ]
-            if counts and counts[0] >= polls:
-                return
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(metrics, headers={"host": "localhost"})).text
+    counts = [float(line.split()[-1]) for line in text.splitlines() if line.startswith(name)]
+    return counts[0] if counts else 0.0
+
+
+async def _until_polled(ws_url: str, polls: float = 1) -> None:
+    """Until the change feed has polled `polls` times, with a deadline."""
+    async with asyncio.timeout(HANG):
+        while await _polls(ws_url) < polls:
             await asyncio.sleep(0.01)  # polling, with a deadline
 
 
@@ -160,6 +165,50 @@ async def test_a_socket_without_the_subprotocol_is_refused_with_a_code(gateway_u
     }
 
 
+@pytest.mark.parametrize(
+    ("headers", "subprotocols", "reason"),
+    [
+        (
+            [(b"origin", b"http://evil.test")],
+            ["graphql-transport-ws"],
+            "This origin may not subscribe (see --cors-origins).",
+        ),
+        ([], [], "Subscriptions speak the graphql-transport-ws subprotocol."),
+    ],
+    ids=["cross-origin", "no-subprotocol"],
+)
+async def test_where_no_denial_can_be_sent_a_refused_socket_is_closed_with_the_reason(
+    simulator: Starlette, headers: list[tuple[bytes, bytes]], subprotocols: list[str], reason: str
+) -> None:
+    # A server without the ASGI denial-response extension (uvicorn has it) cannot
+    # answer before the upgrade: the socket is closed unaccepted, 1008, in the same words.
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(simulator))
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost:8000"), *headers],
+        "subprotocols": subprotocols,
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+    }
+    async with LifespanManager(app) as manager:
+        await asyncio.wait_for(manager.app(scope, receive, send), HANG)
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": reason}]
+
+
 async def test_an_allowed_origin_subscribes(gateway_url: str) -> None:
     async with connected(gateway_url, Origin="http://app.test") as socket:
         await subscribe(socket, "subscription { workstreamEventChanges { id } }")
@@ -174,28 +223,68 @@ async def test_a_subscription_over_the_limits_is_refused_with_its_code(gateway_u
         assert message["payload"][0]["extensions"]["code"] == "MAX_ALIASES_EXCEEDED"
 
 
-async def test_a_query_over_the_socket_is_answered_once_by_its_operation_name(
-    gateway_url: str,
+@pytest.mark.parametrize(
+    ("payload", "answer"),
+    [
+        (
+            {"query": "query A { __typename } query B { b: __typename }", "operationName": "B"},
+            {"data": {"b": "Query"}},
+        ),
+        (
+            {"query": '{ workstreamEvent(id: "gone") { id } }'},
+            {
+                "data": {"workstreamEvent": None},
+                "errors": [
+                    {
+                        "message": "No workstream event has the id 'gone'.",
+                        "locations": [{"line": 1, "column": 3}],
+                        "path": ["workstreamEvent"],
+                        "extensions": {"code": "NOT_FOUND", "id": "gone"},
+                    }
+                ],
+            },
+        ),
+    ],
+    ids=["by-its-operation-name", "with-its-errors"],
+)
+async def test_a_query_over_the_socket_is_answered_once(
+    gateway_url: str, payload: dict[str, Any], answer: dict[str, Any]
 ) -> None:
     async with connected(gateway_url) as socket:
-        await socket.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {
-                        "query": "query A { __typename } query B { b: __typename }",
-                        "operationName": "B",
-                    },
-                }
-            )
-        )
-        assert await next_message(socket) == {
-            "id": "1",
-            "type": "next",
-            "payload": {"data": {"b": "Query"}},
-        }
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        assert await next_message(socket) == {"id": "1", "type": "next", "payload": answer}
         assert await next_message(socket) == {"id": "1", "type": "complete"}
+
+
+async def test_a_mutation_over_the_socket_runs_under_the_sockets_request_id(
+    simulator: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A mutation is not refused as over GET; the handshake's X-Request-ID is the
+    # operation's, upstream and in its log line, as a POST's is.
+    caplog.set_level(logging.INFO, logger="pieces_gateway.operations")
+    upstream = Recorder(simulator)
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(upstream))
+    event = next(iter(store(simulator).events.values()))
+    mutation = """mutation Bump($id: ID!) {
+      workstreamEventScoresIncrement(workstreamEvent: $id, seededScoreIncrement: {})
+      { workstreamEventId } }"""
+    with serve(app) as http_url:
+        ws_url = http_url.replace("http://", "ws://") + "/graphql"
+        async with connected(ws_url, **{"X-Request-ID": "socket-7"}) as socket:
+            await subscribe(socket, mutation, {"id": event["id"]})
+            assert await next_message(socket) == {
+                "id": "1",
+                "type": "next",
+                "payload": {
+                    "data": {"workstreamEventScoresIncrement": {"workstreamEventId": event["id"]}}
+                },
+            }
+            assert await next_message(socket) == {"id": "1", "type": "complete"}
+    assert [(r.method, r.headers["x-request-id"]) for r in upstream.requests] == [
+        ("POST", "socket-7")
+    ]
+    (logged,) = [r for r in caplog.records if r.name == "pieces_gateway.operations"]
+    assert (logged.__dict__["operation"], logged.__dict__["request_id"]) == ("Bump", "socket-7")
 
 
 async def test_a_subscription_over_http_is_refused_with_a_code(simulator: Starlette) -> None:
@@ -306,6 +395,51 @@ async def test_a_subscription_over_http_multipart_streams_changes(
     assert received.endswith(b"\r\n--graphql--\r\n")
 
 
+_GONE = (
+    b'"data":null,"errors":[{"message":"No workstream event has the id \'gone\'.",'
+    b'"path":["workstreamEvent"],"extensions":{"code":"NOT_FOUND","id":"gone"}}]'
+)
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type", "result"),
+    [
+        (
+            MULTIPART,
+            'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"',
+            b'{"payload":{%s}}',
+        ),
+        (  # Apollo Client's HttpLink
+            'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json',
+            'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"',
+            b'{"payload":{%s}}',
+        ),
+        ("application/json, multipart/mixed", 'multipart/mixed;boundary="graphql"', b"{%s}"),
+        ("application/json,Multipart/Mixed", 'multipart/mixed;boundary="graphql"', b"{%s}"),
+    ],
+    ids=["apollo", "apollo-client", "plain", "plain-unspaced"],
+)
+async def test_a_multipart_subscription_is_of_the_flavour_its_accept_takes(
+    simulator: Starlette, accept: str, content_type: str, result: bytes
+) -> None:
+    # A subscription that ends at its first result: the whole stream, in one answer.
+    from tests.conftest import running_gateway
+
+    query = 'subscription { workstreamEvent(id: "gone") { id } }'
+    async with running_gateway(simulator) as http:
+        response = await http.post("/graphql", json={"query": query}, headers={"accept": accept})
+    assert response.status_code == 200
+    assert (response.headers["content-type"], response.headers["cache-control"]) == (
+        content_type,
+        "no-store",  # each part is news: no cache may answer with it
+    )
+    assert response.content == (
+        b"\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n"
+        + result % _GONE
+        + b"\r\n--graphql--\r\n"
+    )
+
+
 async def test_a_multipart_subscription_refused_by_the_limits_is_a_json_answer(
     simulator: Starlette,
 ) -> None:
@@ -317,12 +451,13 @@ async def test_a_multipart_subscription_refused_by_the_limits_is_a_json_answer(
     assert response.json()["errors"][0]["extensions"]["code"] == "MAX_ALIASES_EXCEEDED"
 
 
-async def test_an_idle_stream_has_heartbeats_and_ends_when_the_client_leaves(
-    simulator: Starlette,
+async def test_an_idle_stream_has_heartbeats_and_ends_quietly_when_the_client_leaves(
+    simulator: Starlette, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(upstream=UPSTREAM, keep_alive=0.05, live_interval=3600)
     app = create_app(settings, transport=httpx.ASGITransport(simulator))
-    with serve(app) as http_url:
+    # uvicorn's loggers as the gateway's command line leaves them: they reach the root's.
+    with serve(app, log_config=None) as http_url:
         async with httpx.AsyncClient(base_url=http_url, headers={"host": "localhost"}) as http:
             body = {"query": "subscription { workstreamEventChanges { id } }"}
             async with http.stream(
@@ -339,6 +474,8 @@ async def test_an_idle_stream_has_heartbeats_and_ends_when_the_client_leaves(
                     await asyncio.sleep(0.01)  # polling, with a deadline
         async with connected(http_url.replace("http://", "ws://") + "/graphql") as socket:
             assert (await asyncio.wait_for(socket.recv(), HANG)) == '{"type":"ping"}'
+    # The server has finished with both: neither the stream nor the socket left an error.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 async def test_shutdown_closes_every_subscriber_with_going_away() -> None:
@@ -378,8 +515,16 @@ async def test_the_per_connection_limit_refuses_with_a_code(simulator: Starlette
             await subscribe(socket, "subscription { workstreamEventChanges { id } }", id="a")
             await subscribe(socket, "subscription { workstreamEventChanges { id } }", id="b")
             refused = await next_message(socket)
-    assert (refused["id"], refused["type"]) == ("b", "error")
-    assert refused["payload"][0]["extensions"]["code"] == "MAX_SUBSCRIPTIONS_EXCEEDED"
+    assert refused == {
+        "id": "b",
+        "type": "error",
+        "payload": [
+            {
+                "message": "One connection may carry 1 operations at once.",
+                "extensions": {"code": "MAX_SUBSCRIPTIONS_EXCEEDED"},
+            }
+        ],
+    }
 
 
 async def test_the_process_limit_refuses_with_a_code(simulator: Starlette) -> None:
@@ -434,7 +579,7 @@ async def test_behind_tls_the_gateways_own_page_has_an_https_origin(simulator: S
 async def test_plain_multipart_carries_bare_results_and_no_heartbeats(simulator: Starlette) -> None:
     # GraphiQL's fetcher asks for `multipart/mixed` and reads each part as a result.
     settings = Settings(
-        upstream=UPSTREAM, keep_alive=0.05, live_interval=0.05, live_deletion_scan=0.05
+        upstream=UPSTREAM, keep_alive=0.01, live_interval=0.05, live_deletion_scan=0.05
     )
     app = create_app(settings, transport=httpx.ASGITransport(simulator))
     event = next(iter(store(simulator).events.values()))
@@ -457,14 +602,17 @@ async def test_plain_multipart_carries_bare_results_and_no_heartbeats(simulator:
             async with asyncio.timeout(HANG):
                 while b'"id"' not in received:
                     received += await anext(chunks)
-                await _until_polled(http_url.replace("http://", "ws://") + "/graphql")
+                # Three polls more: the last starts a poll interval (five heartbeats'
+                # worth, were there heartbeats) after the first part was sent.
+                ws_url = http_url.replace("http://", "ws://") + "/graphql"
+                await _until_polled(ws_url, await _polls(ws_url) + 3)
                 store(simulator).delete(event["id"])
                 async for chunk in chunks:
                     received += chunk
     found = parts(received)
     assert found[0] == {"data": {"workstreamEvent": {"id": event["id"]}}}
     assert found[1]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    assert len(found) == 2  # no heartbeat parts, though several intervals passed
+    assert len(found) == 2  # no heartbeat parts, though five intervals passed
 
 
 async def test_a_ping_to_a_peer_gone_without_a_close_frame_ends_quietly() -> None:
@@ -497,15 +645,23 @@ async def test_sockets_past_their_limit_are_refused_before_the_upgrade(
     app = create_app(settings, transport=httpx.ASGITransport(simulator))
     with serve(app) as http_url:
         url = http_url.replace("http://", "ws://") + "/graphql"
-        async with connected(url), connected(url):
-            with pytest.raises(websockets.InvalidStatus) as refused:
-                async with connected(url):
-                    pass
-        async with connected(url), connected(url):
-            pass  # both freed places are taken again
-    assert refused.value.response.status_code == 503
-    body = json.loads(refused.value.response.body)
-    assert body["errors"][0]["extensions"]["code"] == "MAX_CONNECTIONS_EXCEEDED"
+        refusals = []
+        for _ in range(2):  # the second time, in the two places the first pair freed
+            async with connected(url), connected(url):
+                with pytest.raises(websockets.InvalidStatus) as refused:
+                    async with connected(url):
+                        pass
+            refusals.append(refused.value.response)
+    for response in refusals:
+        assert response.status_code == 503
+        assert json.loads(response.body) == {
+            "errors": [
+                {
+                    "message": "The gateway holds 2 WebSockets at most.",
+                    "extensions": {"code": "MAX_CONNECTIONS_EXCEEDED"},
+                }
+            ]
+        }
 
 
 async def _first_result(http: httpx.AsyncClient, body: dict[str, Any]) -> tuple[Any, str]:
