@@ -377,38 +377,102 @@ async def test_graphiql_is_for_a_get_that_takes_html_and_sends_no_operation(
         assert _code(response) == "BAD_REQUEST"
 
 
-@pytest.mark.skipif(LocalGraphiQL.find() is None, reason="GraphiQL's bundles are not installed")
-async def test_a_scope_without_a_root_path_gets_the_page_at_the_root(upstream: Recorder) -> None:
-    # ASGI makes `root_path` optional, "" when left out (httpx and uvicorn always send it).
+async def _over_bare_asgi(
+    upstream: Recorder, method: str, headers: list[tuple[bytes, bytes]], body: list[Message]
+) -> tuple[int, bytes]:
+    """The gateway's answer (status, body) to a request as a minimal ASGI server sends it:
+    only the scope's required keys (no `root_path`), the body in the `http.request`
+    messages `body`, then a disconnect."""
     app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(upstream))
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": "/graphql",
         "raw_path": b"/graphql",
         "query_string": b"",
-        "headers": [(b"host", b"localhost"), (b"accept", b"text/html")],
+        "headers": [(b"host", b"localhost"), *headers],
         "server": ("localhost", 80),
         "client": ("127.0.0.1", 50000),
     }
+    messages = iter(body)
     sent: list[Message] = []
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return next(messages, {"type": "http.disconnect"})
 
     async def send(message: Message) -> None:
         sent.append(message)
 
     async with LifespanManager(app) as manager:
         await manager.app(scope, receive, send)
-    assert sent[0]["status"] == 200
-    page = b"".join(message.get("body", b"") for message in sent[1:]).decode()
-    urls = re.findall(r'(?:src|href)="([^"]+)"', page)
+    return sent[0]["status"], b"".join(message.get("body", b"") for message in sent[1:])
+
+
+@pytest.mark.skipif(LocalGraphiQL.find() is None, reason="GraphiQL's bundles are not installed")
+async def test_a_scope_without_a_root_path_gets_the_page_at_the_root(upstream: Recorder) -> None:
+    # ASGI makes `root_path` optional, "" when left out (httpx and uvicorn always send it).
+    status, page = await _over_bare_asgi(upstream, "GET", [(b"accept", b"text/html")], [])
+    assert status == 200
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page.decode())
     assert len(urls) == 7
     assert all(url.startswith("/graphiql/static/") for url in urls), urls
+
+
+async def test_a_body_message_may_leave_out_its_body_and_more_body(upstream: Recorder) -> None:
+    # ASGI: `body` defaults to b"" and `more_body` to False.
+    json_type = [(b"content-type", b"application/json")]
+    status, answer = await _over_bare_asgi(
+        upstream,
+        "POST",
+        json_type,
+        [
+            {"type": "http.request", "body": b'{"query": "{ __typ', "more_body": True},
+            {"type": "http.request", "more_body": True},
+            {"type": "http.request", "body": b'ename }"}'},
+        ],
+    )
+    assert (status, orjson.loads(answer)) == (200, {"data": {"__typename": "Query"}})
+
+
+async def test_a_body_that_stops_coming_is_timed_out_and_the_connection_closed(
+    upstream: Recorder,
+) -> None:
+    stalled = asyncio.Event()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ __typ'
+        await stalled.wait()  # the rest never comes
+
+    async with running_gateway(upstream, body_timeout=0.2) as http:
+        async with asyncio.timeout(10):
+            response = await http.post(
+                "/graphql", content=chunks(), headers={"content-type": "application/json"}
+            )
+    assert (response.status_code, response.headers["connection"]) == (408, "close")
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "The request's body did not arrive in time.",
+                "extensions": {"code": "REQUEST_TIMEOUT"},
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "Application/JSON ; charset=UTF-8", "application/json;"],
+)
+async def test_a_media_type_with_parameters_is_its_type(
+    http: httpx.AsyncClient, content_type: str
+) -> None:
+    response = await http.post(
+        "/graphql", content=orjson.dumps(ORDINARY), headers={"content-type": content_type}
+    )
+    assert response.json() == {"data": {"__typename": "Query"}}
 
 
 _MISTYPED_SEED = {
