@@ -27,6 +27,8 @@ from hypothesis import Phase, settings
 TESTS: dict[str, tuple[str, ...]] = {
     "gateway/_app.py": (
         "tests/gateway/test_http.py",
+        "tests/gateway/test_cors.py",
+        "tests/gateway/test_middleware.py",
         "tests/gateway/test_graphiql.py",
         "tests/gateway/test_observability.py",
         "tests/gateway/test_upstream.py",
