@@ -29,6 +29,8 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_http.py",
         "tests/gateway/test_cors.py",
         "tests/gateway/test_middleware.py",
+        "tests/gateway/test_tracing_export.py",
+        "tests/gateway/test_discovery.py",
         "tests/gateway/test_graphiql.py",
         "tests/gateway/test_observability.py",
         "tests/gateway/test_upstream.py",
@@ -111,7 +113,10 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_resilience_breaker.py",
     ),
     "gateway/_server.py": ("tests/gateway/test_server.py",),
-    "gateway/_tracing.py": ("tests/gateway/test_tracing.py",),
+    "gateway/_tracing.py": (
+        "tests/gateway/test_tracing.py",
+        "tests/gateway/test_tracing_export.py",
+    ),
     "gateway/_transport.py": (
         "tests/gateway/test_transport.py",
         "tests/gateway/test_resilience.py",
