@@ -60,12 +60,16 @@ async def test_a_get_whose_json_parameter_is_not_json_is_refused(
         ("application/x-www-form-urlencoded", "query=%7B__typename%7D"),
         ("text/plain", '{"query": "{ __typename }"}'),
         ("multipart/form-data; boundary=x", '--x\r\n\r\n{"query": "{ __typename }"}\r\n--x--'),
+        (None, '{"query": "{ __typename }"}'),  # none said
     ],
 )
 async def test_only_json_bodies_are_accepted(
-    http: httpx.AsyncClient, content_type: str, body: str
+    http: httpx.AsyncClient, content_type: str | None, body: str
 ) -> None:
-    response = await http.post("/graphql", content=body, headers={"content-type": content_type})
+    headers = {} if content_type is None else {"content-type": content_type}
+    request = http.build_request("POST", "/graphql", content=body, headers=headers)
+    assert request.headers.get("content-type") == content_type
+    response = await http.send(request)
     assert response.status_code == 415
     assert _code(response) == "UNSUPPORTED_MEDIA_TYPE"
     assert response.json()["errors"][0]["message"] == "POST bodies must be application/json."
@@ -149,6 +153,7 @@ async def test_a_batch_empty_or_past_its_bound_is_refused_and_each_answer_is_pla
             assert refused.json()["errors"][0]["message"] == message
             assert _code(refused) == "BAD_REQUEST"
         answers = await http.post("/graphql", json=[ORDINARY, {"query": "{ nope }"}])
+        assert answers.status_code == 200  # each answer says how it went
         ok, invalid = answers.json()
         assert ok == {"data": {"__typename": "Query"}}
         # As application/json has it: an operation that did not run still has its `data`.
@@ -352,6 +357,22 @@ async def test_production_turns_off_introspection_graphiql_and_suggestions(
         assert _code(mistyped) == "BAD_USER_INPUT"
         assert "VS_COD" in mistyped.text and "Did you mean" not in mistyped.text
         await _still_fine(http)
+
+
+async def test_a_subscription_refused_before_it_starts_is_one_json_answer(
+    http: httpx.AsyncClient,
+) -> None:
+    # Asked for a multipart stream, but nothing to stream: its errors, as JSON (as
+    # application/json has it, with a null `data`).
+    response = await http.post(
+        "/graphql",
+        json={"query": 'subscription { workstreamEvent(id: "x") { nope } }'},
+        headers={"accept": "multipart/mixed"},
+    )
+    assert (response.status_code, response.headers["content-type"]) == (200, "application/json")
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert response.json()["data"] is None
 
 
 async def test_liveness_is_answered_without_asking_pieces_os(
