@@ -22,6 +22,7 @@ on, and must pass: a failure there is the suite's, and no mutant of it is tried.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import fnmatch
 import json
 import os
@@ -91,6 +92,19 @@ def untried(mutants: Path = MUTANTS, statuses: tuple[int, ...] = NO_TESTS) -> It
                 yield Untried(key, hash_, files)
 
 
+def keep(key: str, verdict: dict[str, object], mutants: Path = MUTANTS) -> None:
+    """Add one verdict to `fresh.json` at once, so that an interrupted pass keeps what it
+    found; under a lock, so that two passes at a time (`--kills` beside a fresh pass) keep
+    each other's."""
+    with (mutants / f"{FRESH}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        verdicts = fresh_verdicts(mutants)
+        verdicts[key] = verdict
+        written = mutants / f"{FRESH}.new"
+        written.write_text(json.dumps(verdicts, indent=1, sort_keys=True))
+        written.replace(mutants / FRESH)
+
+
 def run_tests(files: Iterable[str], mutant: str, timeout: float, mutants: Path) -> int:
     """pytest's exit code for `files` with `mutant` on from the start ("" for none)."""
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly"]
@@ -156,7 +170,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not tried: {' '.join(files)} fail with no mutant on ({code})", file=sys.stderr)
     tried = [mutant for mutant in chosen if clean[mutant.files] == 0]
     print(f"{len(tried)} mutants, each in a fresh process, {args.workers} at a time")
-    verdicts = fresh_verdicts()
     started = time.monotonic()
 
     def attempt(mutant: Untried) -> tuple[Untried, int]:
@@ -164,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with ThreadPoolExecutor(args.workers) as pool:
         for done, (mutant, code) in enumerate(pool.map(attempt, tried), 1):
-            verdicts[mutant.key] = {"exit_code": code, "hash": mutant.function_hash}
-            (MUTANTS / FRESH).write_text(json.dumps(verdicts, indent=1, sort_keys=True))
+            keep(mutant.key, {"exit_code": code, "hash": mutant.function_hash})
             elapsed = time.monotonic() - started
             status = status_by_exit_code[code]
             print(f"{done}/{len(tried)} {elapsed:.0f}s {status}: {mutant.key}", flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.mutation_fresh import FRESH, RETRIED, by_kills, untried, verdict_of
+from tests.mutation_fresh import FRESH, RETRIED, by_kills, keep, untried, verdict_of
 from tests.mutation_report import table, tallies
 
 
@@ -103,3 +103,12 @@ def test_a_survivor_named_with_its_killing_test_is_tried_with_that_test_alone(
     assert [(m.key, m.files, m.function_hash) for m in chosen] == [
         ("gateway._cli.x_f__mutmut_2", tuple(test), "h1")
     ]
+
+
+def test_each_verdict_is_kept_beside_those_already_found(tmp_path: Path) -> None:
+    (tmp_path / FRESH).write_text(json.dumps({"a": {"exit_code": 1, "hash": "h1"}}))
+    keep("b", {"exit_code": 0, "hash": "h2"}, tmp_path)
+    assert json.loads((tmp_path / FRESH).read_text()) == {
+        "a": {"exit_code": 1, "hash": "h1"},
+        "b": {"exit_code": 0, "hash": "h2"},
+    }
