@@ -30,6 +30,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_cors.py",
         "tests/gateway/test_middleware.py",
         "tests/gateway/test_tracing_export.py",
+        "tests/gateway/test_tracing.py",
         "tests/gateway/test_discovery.py",
         "tests/gateway/test_graphiql.py",
         "tests/gateway/test_observability.py",
