@@ -105,10 +105,14 @@ def keep(key: str, verdict: dict[str, object], mutants: Path = MUTANTS) -> None:
         written.replace(mutants / FRESH)
 
 
-def run_tests(files: Iterable[str], mutant: str, timeout: float, mutants: Path) -> int:
-    """pytest's exit code for `files` with `mutant` on from the start ("" for none)."""
+def run_tests(
+    files: Iterable[str], mutant: str, timeout: float, mutants: Path, *, narrow: bool = True
+) -> int:
+    """pytest's exit code for `files` with `mutant` on from the start ("" for none);
+    `narrow`ed to its module's files by `tests.mutation_selection`, or run as given."""
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly"]
-    command += ["-p", "no:cacheprovider", "-p", "tests.mutation_selection", *files]
+    command += ["-p", "no:cacheprovider"]
+    command += ["-p", "tests.mutation_selection", *files] if narrow else [*files]
     environment = {**os.environ, "MUTANT_UNDER_TEST": mutant}
     try:
         return subprocess.run(
@@ -161,9 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.kills:
         chosen = by_kills(args.kills, chosen)
+    narrow = not args.kills  # a kill's own test (and its `-k`), as it was written
     file_sets = sorted({mutant.files for mutant in chosen})
     with ThreadPoolExecutor(args.workers) as pool:
-        codes = pool.map(lambda files: run_tests(files, "", args.timeout, MUTANTS), file_sets)
+        codes = pool.map(
+            lambda files: run_tests(files, "", args.timeout, MUTANTS, narrow=narrow), file_sets
+        )
         clean = dict(zip(file_sets, codes, strict=True))
     for files, code in clean.items():
         if code != 0:
@@ -173,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
 
     def attempt(mutant: Untried) -> tuple[Untried, int]:
-        return mutant, verdict_of(run_tests(mutant.files, mutant.key, args.timeout, MUTANTS))
+        code = run_tests(mutant.files, mutant.key, args.timeout, MUTANTS, narrow=narrow)
+        return mutant, verdict_of(code)
 
     with ThreadPoolExecutor(args.workers) as pool:
         for done, (mutant, code) in enumerate(pool.map(attempt, tried), 1):
