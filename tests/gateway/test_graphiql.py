@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import shutil
@@ -53,6 +54,26 @@ async def test_the_page_loads_only_bundles_the_gateway_serves(http: httpx.AsyncC
         assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert "unpkg.com" not in page.text
     assert "explorerPlugin()" in page.text
+    # Each tag on a line of its own, the scripts in the order they depend on each other.
+    tags = re.findall(r"\n    (<(?:link|script) [^\n]*)(?=\n)", page.text)
+    assert [re.sub(r"\?v=\w+", "", tag) for tag in tags] == [
+        '<link rel="stylesheet" href="/graphiql/static/graphiql.min.css">',
+        '<link rel="stylesheet" href="/graphiql/static/plugin-explorer.css">',
+        '<script src="/graphiql/static/react.production.min.js"></script>',
+        '<script src="/graphiql/static/react-dom.production.min.js"></script>',
+        '<script src="/graphiql/static/graphiql.min.js"></script>',
+        '<script src="/graphiql/static/graphql-ws.min.js"></script>',
+        '<script src="/graphiql/static/plugin-explorer.umd.js"></script>',
+    ]
+
+
+@needs_bundles
+async def test_a_bundle_the_browser_has_is_not_sent_again(http: httpx.AsyncClient) -> None:
+    url = "/graphiql/static/graphiql.min.js?v=1"
+    first = await http.get(url)
+    again = await http.get(url, headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
 
 
 @needs_bundles
@@ -61,12 +82,41 @@ async def test_the_bundles_are_compressed(http: httpx.AsyncClient) -> None:
     assert asset.headers["content-encoding"] == "gzip"
 
 
+BUNDLES = (
+    "react.production.min.js",
+    "react-dom.production.min.js",
+    "graphiql.min.js",
+    "graphql-ws.min.js",
+    "plugin-explorer.umd.js",
+    "graphiql.min.css",
+    "plugin-explorer.css",
+)
+
+
 async def test_without_bundles_strawberrys_cdn_page_is_kept_and_said_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    for name in BUNDLES[2:-1]:
+        (tmp_path / name).write_text("bundle")
     with caplog.at_level(logging.WARNING, logger="pieces_gateway.graphiql"):
         assert LocalGraphiQL.find(tmp_path) is None
-    assert "CDN" in caplog.text
+    assert [record.getMessage() for record in caplog.records] == [
+        "GraphiQL's bundles are not installed (react.production.min.js, "
+        "react-dom.production.min.js, plugin-explorer.css missing; `make install` needs npm): "
+        "GraphiQL will load React and GraphiQL from a public CDN"
+    ]
+
+
+def test_the_bundles_version_is_their_contents_hash(tmp_path: Path) -> None:
+    # The page names each bundle with it: new bundles get new URLs past a year of caching.
+    digest = hashlib.sha256()
+    for name in BUNDLES:
+        (tmp_path / name).write_text(f"the bundle {name}")
+        digest.update(f"the bundle {name}".encode())
+    found = LocalGraphiQL.find(tmp_path)
+    assert found is not None
+    assert found.version == digest.hexdigest()[:12]
+    assert f"/graphiql/static/graphiql.min.js?v={digest.hexdigest()[:12]}" in found.page()
 
 
 async def test_no_graphiql_and_no_bundles_in_production(upstream: Recorder) -> None:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.recording import Recorder
 
@@ -49,10 +50,22 @@ async def test_a_hash_that_does_not_match_its_query_is_refused(http: httpx.Async
     assert response.json()["errors"][0]["message"] == "provided sha does not match query"
 
 
-async def test_an_unknown_version_is_refused(http: httpx.AsyncClient) -> None:
-    future = {"persistedQuery": {"version": 2, "sha256Hash": HASH}}
-    response = await http.post("/graphql", json={"query": QUERY, "extensions": future})
+@pytest.mark.parametrize(
+    ("persisted", "message"),
+    [
+        ({"version": 2, "sha256Hash": HASH}, "Unsupported persisted query version."),
+        ({"version": 1, "sha256Hash": 1}, "`persistedQuery.sha256Hash` must be a string."),
+    ],
+)
+async def test_a_malformed_persisted_query_is_refused(
+    http: httpx.AsyncClient, persisted: dict[str, Any], message: str
+) -> None:
+    extensions = {"persistedQuery": persisted}
+    response = await http.post("/graphql", json={"query": QUERY, "extensions": extensions})
     assert response.status_code == 400
+    assert response.json() == {
+        "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]
+    }
 
 
 async def test_a_persisted_mutation_is_still_refused_over_get(http: httpx.AsyncClient) -> None:
@@ -182,3 +195,17 @@ async def test_the_store_is_bounded_by_characters_not_bytes(upstream: Recorder) 
         await http.post("/graphql", json={"query": document, "extensions": extensions})
         again = await http.post("/graphql", json={"extensions": extensions})
     assert again.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_a_new_document_pushes_out_the_least_recently_used_one(upstream: Recorder) -> None:
+    from tests.conftest import running_gateway
+
+    first, first_extensions = _padded("First", 600)
+    second, second_extensions = _padded("Second", 600)
+    async with running_gateway(upstream, persisted_queries_max_bytes=1024) as http:
+        for document, extensions in ((first, first_extensions), (second, second_extensions)):
+            await http.post("/graphql", json={"query": document, "extensions": extensions})
+        first_again = await http.post("/graphql", json={"extensions": first_extensions})
+        second_again = await http.post("/graphql", json={"extensions": second_extensions})
+    assert first_again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert second_again.json() == {"data": {"__typename": "Query"}}
