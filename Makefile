@@ -89,12 +89,17 @@ mutation: $(INSTALLED)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --workers $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 
+# HEAD's tests, and the README some of them read, into the run's snapshot and its mutants/.
+define tests_at_head
+	rm -rf $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/tests
+	git archive HEAD tests README.md | tar -x -m -C $(MUTATION_DIR)
+	cp -R $(MUTATION_DIR)/tests $(MUTATION_DIR)/README.md $(MUTATION_DIR)/mutants/
+endef
+
 # After a `make mutation`: its survivors (those MUTANTS names), each tried again in a fresh
 # process with HEAD's tests, without mutmut's re-run of every mutant of their functions.
 mutation-survivors: $(INSTALLED)
-	rm -rf $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/tests
-	git archive HEAD tests | tar -x -m -C $(MUTATION_DIR)
-	cp -R $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/
+	$(tests_at_head)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --survivors --workers $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 
@@ -102,9 +107,7 @@ mutation-survivors: $(INSTALLED)
 # arguments of the test written to kill it), each tried with that test alone at HEAD.
 KILLS ?= tests/mutation_kills.jsonl
 mutation-kills: $(INSTALLED)
-	rm -rf $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/tests
-	git archive HEAD tests | tar -x -m -C $(MUTATION_DIR)
-	cp -R $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants/
+	$(tests_at_head)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_fresh --kills $(abspath $(KILLS)) --workers $(MUTATION_CHILDREN) $(MUTANTS)
 	cd $(MUTATION_DIR) && $(BIN)/python -m tests.mutation_report
 

@@ -8,10 +8,12 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -63,6 +65,76 @@ async def test_metrics_count_operations_upstream_calls_batches_and_errors(
     assert (
         _sample(text, "pieces_gateway_upstream_duration_seconds_count", endpoint="batch_fetch") == 1
     )
+
+
+README = Path(__file__).parents[2] / "README.md"
+_ROW = re.compile(r"^  \| `(\w+)` \| (\w+)(?: \((\w+)\))? \|([\w, ]*)\| (.+) \|$", re.MULTILINE)
+
+
+def _buckets(section: str, head: str) -> tuple[float, ...]:
+    found = re.search(re.escape(head) + r"\s+([\d.]+(?:,\s+[\d.]+)*)\.(?:\s|$)", section)
+    assert found is not None, head
+    return tuple(float(value) for value in found[1].split(","))
+
+
+def _documented() -> dict[str, tuple[str, tuple[str, ...], tuple[float, ...], str]]:
+    """The README's metrics: by the name a query uses, kind, labels, buckets and help."""
+    readme = README.read_text()
+    section = readme[readme.index("- **Metrics** at `/metrics`") : readme.index("- **Logs**")]
+    buckets = {
+        "latency": _buckets(section, "Latency buckets, in seconds:"),
+        "sizes": _buckets(section, "Size buckets:"),
+        "": (),
+    }
+    return {
+        name: (
+            kind,
+            tuple(label.strip() for label in labels.split(",") if label.strip()),
+            buckets[scale],
+            help_,
+        )
+        for name, kind, scale, labels, help_ in _ROW.findall(section)
+    }
+
+
+def _exposed(text: str) -> dict[str, tuple[str, tuple[str, ...], tuple[float, ...], str]]:
+    """/metrics' families as `_documented` gives them (a counter by its `_total` name)."""
+    exposed = {}
+    for family in text_string_to_metric_families(text):
+        if family.name.endswith("_created"):
+            continue  # prometheus-client's creation time of each counter and histogram
+        labels = {label for sample in family.samples for label in sample.labels} - {"le"}
+        bounds = {
+            float(sample.labels["le"])
+            for sample in family.samples
+            if sample.name.endswith("_bucket") and sample.labels["le"] != "+Inf"
+        }
+        name = family.name + "_total" if family.type == "counter" else family.name
+        exposed[name] = (
+            family.type,
+            tuple(sorted(labels)),
+            tuple(sorted(bounds)),
+            family.documentation,
+        )
+    return exposed
+
+
+async def test_the_metrics_are_the_ones_the_readme_lists(
+    http: httpx.AsyncClient, event_id: str
+) -> None:
+    # One anonymous read that finds one event and misses one: every labelled family
+    # gets a child, so its labels and buckets show.
+    query = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { id } }"
+    await http.post("/graphql", json={"query": query, "variables": {"ids": [event_id, "nope"]}})
+    text = (await http.get("/metrics")).text
+    documented = _documented()
+    assert len(documented) == 12
+    assert _exposed(text) == {
+        name: (kind, tuple(sorted(labels)), bounds, help_)
+        for name, (kind, labels, bounds, help_) in documented.items()
+    }
+    operations = "pieces_gateway_operations_total"
+    assert _sample(text, operations, operation="anonymous", outcome="error") == 1
 
 
 def _bare(event: dict[str, Any], key: str) -> set[str]:
