@@ -108,6 +108,77 @@ def test_a_refusal_points_at_the_definition_over_the_limit(query: str, at: Sourc
     assert (error.extensions, error.locations) == ({"code": "MAX_DEPTH_EXCEEDED"}, [at])
 
 
+_DELETE = 'workstreamEventsDeleteSpecificWorkstreamEvent(workstreamEvent: "e") { __typename }'
+
+
+@pytest.mark.parametrize(
+    ("query", "options", "message", "at"),
+    [
+        ("query Deep { a { b { c } } }", {"max_depth": 1},
+         "Operation 'Deep' nests 2 fields deep; the limit is 1.", SourceLocation(1, 1)),
+        ("{ a { b { c } } }", {"max_depth": 1},
+         "The operation nests 2 fields deep; the limit is 1.", SourceLocation(1, 1)),
+        ("{ ...F } fragment F on Query { a: __typename b: __typename }", {"max_aliases": 1},
+         "Fragment 'F' uses 2 aliases; the limit is 1.", SourceLocation(1, 10)),
+        # The operation's own alias and its fragment's two.
+        ("{ x: __typename ...F } fragment F on Query { a: __typename b: __typename }",
+         {"max_aliases": 2}, "The operation uses 3 aliases; the limit is 2.", SourceLocation(1, 1)),
+        ('{ workstreamEvent(id: "e") { id readable } }', {"max_selections": 2},
+         "The operation makes 3 selections, fragments counted at each spread; the limit is 2.",
+         SourceLocation(1, 1)),
+        (f"mutation {{ a: {_DELETE} b: {_DELETE} }}", {"max_mutation_fields": 1},
+         "A mutation may have 1 root fields at most; this one has 2.", SourceLocation(1, 1)),
+        ("{ __typename } fragment A on Query { __typename } fragment B on Query { __typename }",
+         {"max_fragments": 1}, "A document may define 1 fragments at most; this one defines 2.",
+         None),
+        ('{ e: workstreamEvent(id: "e") { a: id b: id } }', {"max_aliases": 2},
+         "The operation uses 3 aliases; the limit is 2.", SourceLocation(1, 1)),
+        # An inline fragment's own alias, and the two of the fragment it spreads.
+        ("{ ... on Query { x: __typename ...F } }"
+         " fragment F on Query { a: __typename b: __typename }",
+         {"max_aliases": 2}, "The operation uses 3 aliases; the limit is 2.", SourceLocation(1, 1)),
+        ("{ a: __typename b: __typename }", {"max_root_fields": 1},
+         "An operation may have 1 root fields at most; this one has 2.", SourceLocation(1, 1)),
+        # C comes after B, which A's spread measured first.
+        ("{ ...A ...C } fragment A on Query { ...B } fragment B on Query { __typename }"
+         " fragment C on Query { a: __typename b: __typename }", {"max_aliases": 1},
+         "Fragment 'C' uses 2 aliases; the limit is 1.", SourceLocation(1, 79)),
+        # Three `id`s cost (3 - 1) x 3 = 6, in the operation and in each fragment.
+        ('{ workstreamEvent(id: "e") { id id id } } fragment F on WorkstreamEvent { id id id }'
+         " fragment G on WorkstreamEvent { id id id }", {"max_comparisons": 17},
+         "The document selects fields of one response name (or alias) in one selection set"
+         " whose comparison costs 18 units; the limit is 17.", None),
+        # Two `id`s cost 2, three 6: summed over the selection sets, nested ones too.
+        ('{ workstreamEvent(id: "e") { id id } w: workstreamEvent(id: "f") { id id id } }',
+         {"max_comparisons": 7},
+         "The document selects fields of one response name (or alias) in one selection set"
+         " whose comparison costs 8 units; the limit is 7.", None),
+        # A fragment is measured once, however many spread it: A's 2, and B's 2 through A.
+        ("{ __typename } fragment A on Query { a: __typename a: __typename }"
+         " fragment B on Query { ...A }", {"max_comparisons": 3},
+         "The document selects fields of one response name (or alias) in one selection set"
+         " whose comparison costs 4 units; the limit is 3.", None),
+    ],
+)  # fmt: skip
+def test_each_refusal_says_what_is_over_which_limit(
+    query: str, options: dict[str, int], message: str, at: SourceLocation | None
+) -> None:
+    (error,) = prepare(query, **options)  # type: ignore[misc]
+    assert error.message == message
+    assert error.locations == (None if at is None else [at])
+
+
+def test_introspection_fields_add_no_depth() -> None:
+    # GraphiQL's introspection nests deep; the depth limit is for the data's fields.
+    assert admitted(prepare("{ __schema { queryType { name } } }", max_depth=1))
+    assert codes(prepare("{ a { b { c } } }", max_depth=1)) == ["MAX_DEPTH_EXCEEDED"]
+
+
+def test_a_mutation_may_have_as_many_writes_as_its_limit() -> None:
+    mutation = f"mutation {{ a: {_DELETE} b: {_DELETE} }}"
+    assert admitted(prepare(mutation, max_mutation_fields=2))
+
+
 @pytest.mark.parametrize("levels", [24, 40])
 def test_a_fragment_fan_out_is_refused_by_its_size(levels: int) -> None:
     (error,) = prepare(shapes.fan_out(levels))  # type: ignore[misc]
