@@ -22,7 +22,14 @@ from typing import Any, NamedTuple
 
 import orjson
 import pytest
-from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    get_named_type,
+    parse,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strawberry.dataloader import DataLoader
@@ -42,11 +49,12 @@ from schema import (
     run,
 )
 from schema._documents import DOCUMENT_CACHE_CHARS
+from schema.compiled import condition_variables
+from schema.compiled._compiler import Plan
 from schema.compiled._executor import MAX_VARIANTS
 from schema.errors import BadUserInput, NotFound, UpstreamUnavailable
 
 GRAPHQL: GraphQLSchema = build_schema()._schema
-COMPILED = Documents(GRAPHQL, SchemaOptions())
 REGULAR = Documents(GRAPHQL, SchemaOptions(compiled_execution=False))
 EVENT = GRAPHQL.type_map["WorkstreamEvent"]
 assert isinstance(EVENT, GraphQLObjectType)
@@ -151,20 +159,28 @@ class Ran(NamedTuple):
     compiled: dict[str, Any]
     runs: int  # 1 when the compiled path answered
     bails: int  # 1 when it handed the operation back
+    refused: bool  # whether the document was refused before it could run
 
 
 async def _both(
-    query: str, variables: dict[str, Any] | None = None, store: dict[str, Any] | None = None
+    query: str,
+    variables: dict[str, Any] | None = None,
+    store: dict[str, Any] | None = None,
+    compiled: Documents | None = None,
 ) -> Ran:
+    """The operation run both ways; compiled by `compiled`, or by a `Documents` of its own,
+    so that each case compiles its plans anew (no plan of an earlier case is reused)."""
     answers = []
     counts = (0, 0)
-    for documents in (REGULAR, COMPILED):
+    refused = False
+    for documents in (REGULAR, compiled or Documents(GRAPHQL, SchemaOptions())):
         batches: list[list[SnapshotKey]] = []
         context = _context(store or {**EVENTS, **ODD}, batches)
         prepared = documents.prepare(query, None)
         if isinstance(prepared, list):
             errors = prepared
             data = None
+            refused = True
         else:
             before = (prepared.plans.runs, prepared.plans.bails) if prepared.plans else (0, 0)
             result = await run(GRAPHQL, prepared, context, variables)
@@ -183,7 +199,7 @@ async def _both(
                 "batches": [sorted(batch, key=repr) for batch in batches],
             }
         )
-    return Ran(answers[0], answers[1], *counts)
+    return Ran(answers[0], answers[1], *counts, refused)
 
 
 # Operations ------------------------------------------------------------------
@@ -299,6 +315,13 @@ def _store(changes: list[tuple[str, tuple[str | int, ...], object]]) -> dict[str
     return store
 
 
+def _compiled_unless_refused(ran: Ran) -> None:
+    """Every generated operation is a candidate: its plan answers it, unless graphql-core's
+    executor refuses one of its values (then the plan hands it back, as it must)."""
+    assert (ran.runs, ran.bails) in ({(0, 0)} if ran.refused else {(1, 0), (0, 1)})
+    assert not ran.bails or ran.regular["errors"]
+
+
 def test_generated_operations_answer_as_the_regular_executor() -> None:
     tally = Counter[str]()
 
@@ -317,6 +340,7 @@ def test_generated_operations_answer_as_the_regular_executor() -> None:
         query, variables = operation
         ran = asyncio.run(_both(query, variables, _store(changes)))
         assert ran.compiled == ran.regular
+        _compiled_unless_refused(ran)
         tally.update(runs=ran.runs, bails=ran.bails)
 
     example()
@@ -337,6 +361,23 @@ async def test_an_ordinary_read_is_compiled() -> None:
     ran = await _both(SMALL, {"id": IDS[0]})
     assert ran.compiled == ran.regular and not ran.compiled["errors"]
     assert (ran.runs, ran.bails) == (1, 0)
+
+
+async def test_a_read_that_selects_no_id_is_compiled() -> None:
+    # The plan decodes each snapshot's id all the same, to check it is the one asked for.
+    query = "query($ids: [ID!]!) { workstreamEvents(ids: $ids) { readable } }"
+    ran = await _both(query, {"ids": IDS})
+    assert ran.compiled == ran.regular and not ran.compiled["errors"]
+    assert (ran.runs, ran.bails) == (1, 0)
+
+
+async def test_a_snapshot_of_another_event_is_handed_back() -> None:
+    query = "query($id: ID!) { workstreamEvent(id: $id) { readable } }"
+    ran = await _both(query, {"id": IDS[0]}, {IDS[0]: EVENTS[IDS[1]]})
+    assert ran.compiled == ran.regular
+    (error,) = [orjson.loads(e) for e in ran.compiled["errors"]]
+    assert error["extensions"]["code"] == "UPSTREAM_BAD_RESPONSE"
+    assert (ran.runs, ran.bails) == (0, 1)
 
 
 def _error_paths(answer: dict[str, Any]) -> list[list[str | int]]:
@@ -561,6 +602,7 @@ def test_generated_reference_reads_answer_as_the_regular_executor() -> None:
         variables |= {name: c0 for name in ("c0", "c1") if f"${name}:" in query}
         ran = asyncio.run(_both(query, variables, _referring(changes)))
         assert ran.compiled == ran.regular
+        _compiled_unless_refused(ran)
         tally.update(runs=ran.runs, bails=ran.bails)
 
     example()
@@ -642,10 +684,123 @@ async def test_a_document_whose_conditions_keep_varying_is_executed_as_it_is() -
     fields = " ".join(f"f{i}: id @include(if: ${name})" for i, name in enumerate(names))
     declared = ", ".join(f"${name}: Boolean!" for name in names)
     query = f"query({declared}, $id: ID!) {{ workstreamEvent(id: $id) {{ {fields} }} }}"
+    documents = Documents(GRAPHQL, SchemaOptions())
     compiled = []
     for variant in range(MAX_VARIANTS + 1):
         flags = {name: bool(variant >> bit & 1) for bit, name in enumerate(names)}
-        ran = await _both(query, {**flags, "id": IDS[0]})
+        ran = await _both(query, {**flags, "id": IDS[0]}, compiled=documents)
         assert ran.compiled == ran.regular
         compiled.append(ran.runs)
     assert compiled == [1] * MAX_VARIANTS + [0]
+
+
+# Candidates -------------------------------------------------------------------
+# `condition_variables` on parsed documents: the directives validation refuses (all but
+# `@include`/`@skip` are of the type system here) are refused here too, in case a schema
+# ever declares one.
+
+
+def _candidate(document: str) -> tuple[str, ...] | None:
+    parsed = parse(document, experimental_fragment_arguments=True)
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = [d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)]
+    (operation,) = operations
+    return condition_variables(operation, fragments)
+
+
+@pytest.mark.parametrize(
+    ("document", "conditions"),
+    [
+        pytest.param("{ a }", (), id="no-conditions"),
+        pytest.param(
+            "query($x: Boolean!, $y: Boolean!) { a @include(if: $x) b { c @skip(if: $y) } "
+            "d @include(if: $x) }",
+            ("x", "y"),
+            id="each-variable-once",
+        ),
+        pytest.param(
+            "query { a @include(if: true) @skip(if: false) }", (), id="literal-conditions"
+        ),
+        pytest.param(
+            "query { ... @include(if: $i) { a { ... on A @skip(if: $s) { b @include(if: $b) } } } "
+            "...F @skip(if: $f) } fragment F on Query { c { d @include(if: $d) } }",
+            ("i", "f", "s", "b", "d"),
+            id="in-inline-fragments-spreads-and-fragments",
+        ),
+        pytest.param("mutation { a }", None, id="a-mutation"),
+        pytest.param("subscription { a }", None, id="a-subscription"),
+        pytest.param("query @live { a }", None, id="a-directive-on-the-operation"),
+        pytest.param("query($x: Int @tag) { a }", None, id="a-directive-on-a-variable"),
+        pytest.param("query { a @live }", None, id="another-directive-on-a-field"),
+        pytest.param("query { a { b { c @live } } }", None, id="another-directive-deep-down"),
+        pytest.param(
+            "query { ... @defer { a } }", None, id="another-directive-on-an-inline-fragment"
+        ),
+        pytest.param(
+            "query { ... { a { b @live } } }", None, id="another-directive-in-an-inline-fragment"
+        ),
+        pytest.param("query { a @include(if: 1) }", None, id="a-condition-not-a-boolean"),
+        pytest.param(
+            "query { ...F } fragment F on Query @live { a }", None, id="a-directive-on-a-fragment"
+        ),
+        pytest.param(
+            "query { ...F } fragment F on Query { a { b @live } }",
+            None,
+            id="another-directive-in-a-fragment",
+        ),
+        pytest.param(
+            "query { ...F } fragment F($v: Int) on Query { a }",
+            None,
+            id="a-fragment-with-variables",
+        ),
+        pytest.param(
+            "query { ...F(v: 1) } fragment F on Query { a }", None, id="a-spread-with-arguments"
+        ),
+    ],
+)
+def test_the_candidates_are_queries_with_conditions_alone(
+    document: str, conditions: tuple[str, ...] | None
+) -> None:
+    assert _candidate(document) == conditions
+
+
+# What a plan decodes -----------------------------------------------------------
+
+
+async def _plan(query: str, variables: dict[str, Any], store: dict[str, Any]) -> Plan:
+    """The plan compiled for `query` with these variables, after it answered them."""
+    documents = Documents(GRAPHQL, SchemaOptions())
+    prepared = documents.prepare(query, None)
+    assert not isinstance(prepared, list) and prepared.plans is not None
+    await run(GRAPHQL, prepared, _context(store, []), variables)
+    assert (prepared.plans.runs, prepared.plans.bails) == (1, 0)
+    (plan,) = prepared.plans.variants.values()
+    assert plan is not None
+    return plan
+
+
+async def test_a_plan_decodes_only_the_keys_it_selects_and_each_once() -> None:
+    # Aliases of one upstream key are read at once: the union of what each selects.
+    query = """query($id: ID!) { workstreamEvent(id: $id) {
+      __typename id
+      application { name } again: application { platform __typename }
+      tags { iterable { id } } moreTags: tags { iterable { reference { text } } }
+      summaries { iterable { id } }
+    } }"""
+    event = _pointing(EVENTS[IDS[0]], 0, embedded=True)
+    plan = await _plan(query, {"id": IDS[0]}, {IDS[0]: event})
+    (root,) = plan.fields
+    assert root.decode is not None
+    decoded = root.decode(Snapshot(orjson.dumps(event), IDS[0]))
+    assert decoded == {
+        "id": IDS[0],
+        "application": {key: event["application"][key] for key in ("name", "platform")},
+        "tags": {
+            "iterable": [
+                {"id": tag["id"], "reference": {"text": tag["reference"]["text"]}}
+                for tag in event["tags"]["iterable"]
+            ]
+        },
+        "summaries": {"iterable": [{"id": s["id"]} for s in event["summaries"]["iterable"]]},
+    }
+    assert event["tags"]["iterable"] and event["summaries"]["iterable"]

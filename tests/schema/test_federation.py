@@ -144,3 +144,15 @@ async def test_an_unknown_representation_is_null_with_not_found(
     (error,) = result["errors"]
     assert error["path"] == ["_entities", 1]
     assert error["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_more_representations_than_the_ids_limit_are_refused_by_name(
+    gql: GraphQLClient, upstream: Recorder, events: dict[str, Any]
+) -> None:
+    known = next(iter(events))
+    result = await gql(ENTITIES, _representations([known] * 1001))
+    assert result["data"] is None
+    (error,) = result["errors"]
+    assert error["message"] == "`representations` may name 1000 at most."
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "representations"}
+    assert upstream.calls() == []
