@@ -108,9 +108,9 @@ def _annotation(shape: Shape, *, nullable: bool = True) -> Any:
 
 def _decoder(shape: Shape) -> Callable[[Snapshot], Any]:
     # A snapshot is an object with the id asked for, as `Snapshot.json` checks:
-    # anything else bails, and `json` refuses it.
+    # anything else bails, and `json` refuses it. (`id` is a leaf: its shape is None.)
     assert isinstance(shape, dict)
-    checked = {**shape, "id": shape.get("id")}
+    checked = {**shape, "id": None}
     decoder = msgspec.json.Decoder(_annotation(checked, nullable=False))
 
     def decode(snapshot: Snapshot) -> Any:

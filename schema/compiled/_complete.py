@@ -16,16 +16,7 @@ import math
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple
 
-from graphql import (
-    GraphQLBoolean,
-    GraphQLFloat,
-    GraphQLID,
-    GraphQLInt,
-    GraphQLLeafType,
-    GraphQLString,
-    Undefined,
-    is_enum_type,
-)
+from graphql import GraphQLLeafType
 from graphql.execution import Executor
 
 from schema._scalars import INT64_MAX, INT64_MIN
@@ -186,9 +177,14 @@ def constant(result: str) -> Complete:
 
 
 def leaf(gtype: GraphQLLeafType, *, nullable: bool) -> Complete:
-    """A leaf: the usual JSON type checked inline, any other value by graphql-core."""
+    """A leaf value its inline expression (`_INLINE`) did not pass: graphql-core's
+    `complete_leaf_value` completes it (a numeric string for an `Int`, say), or it bails.
 
-    def slow(value: Any) -> Any:
+    Only such values reach it: a projection completes every leaf of its usual JSON type
+    inline, so this closure has no fast path of its own.
+    """
+
+    def complete(value: Any) -> Any:
         if value is None:
             if nullable:
                 return None
@@ -198,50 +194,4 @@ def leaf(gtype: GraphQLLeafType, *, nullable: bool) -> Complete:
         except Exception:
             raise Bail from None
 
-    if is_enum_type(gtype):
-        names = {value.value: name for name, value in gtype.values.items()}
-
-        def enum(value: Any) -> Any:
-            name = names.get(value) if type(value) is str else None
-            return slow(value) if name is None else name
-
-        return enum
-    if gtype is GraphQLString or gtype is GraphQLID:
-
-        def string(value: Any) -> Any:
-            return value if type(value) is str else slow(value)
-
-        return string
-    if gtype is GraphQLBoolean:
-
-        def boolean(value: Any) -> Any:
-            return value if type(value) is bool else slow(value)
-
-        return boolean
-    if gtype is GraphQLInt:
-
-        def integer(value: Any) -> Any:
-            return value if type(value) is int and _INT_MIN <= value <= _INT_MAX else slow(value)
-
-        return integer
-    if gtype is GraphQLFloat:
-
-        def number(value: Any) -> Any:
-            return value if type(value) is float and -_INF < value < _INF else slow(value)
-
-        return number
-    serialize = gtype.serialize
-
-    def scalar(value: Any) -> Any:
-        # A custom scalar (DateTime): what `complete_leaf_value` does, minus its call.
-        if value is None:
-            return slow(value)
-        try:
-            serialized = serialize(value)
-        except Exception:
-            raise Bail from None
-        if serialized is None or serialized is Undefined:
-            raise Bail
-        return serialized
-
-    return scalar
+    return complete

@@ -24,12 +24,15 @@ import orjson
 import pytest
 from graphql import (
     FragmentDefinitionNode,
+    GraphQLLeafType,
     GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
     get_named_type,
+    is_leaf_type,
     parse,
 )
+from graphql.execution import Executor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strawberry.dataloader import DataLoader
@@ -167,6 +170,7 @@ async def _both(
     variables: dict[str, Any] | None = None,
     store: dict[str, Any] | None = None,
     compiled: Documents | None = None,
+    operation_name: str | None = None,
 ) -> Ran:
     """The operation run both ways; compiled by `compiled`, or by a `Documents` of its own,
     so that each case compiles its plans anew (no plan of an earlier case is reused)."""
@@ -176,7 +180,7 @@ async def _both(
     for documents in (REGULAR, compiled or Documents(GRAPHQL, SchemaOptions())):
         batches: list[list[SnapshotKey]] = []
         context = _context(store or {**EVENTS, **ODD}, batches)
-        prepared = documents.prepare(query, None)
+        prepared = documents.prepare(query, operation_name)
         if isinstance(prepared, list):
             errors = prepared
             data = None
@@ -378,6 +382,84 @@ async def test_a_snapshot_of_another_event_is_handed_back() -> None:
     (error,) = [orjson.loads(e) for e in ran.compiled["errors"]]
     assert error["extensions"]["code"] == "UPSTREAM_BAD_RESPONSE"
     assert (ran.runs, ran.bails) == (0, 1)
+
+
+_ROOTS = """query Q($id: ID!, $ids: [ID!]!, $yes: Boolean!, $no: Boolean!) {
+  __typename
+  ...Roots
+  ... on Query { second: workstreamEvents(ids: $ids) { ...Named } }
+  ... on Query @include(if: $no) { never: __typename }
+  missing: workstreamEvent(id: "missing") { id }
+}
+fragment Roots on Query { first: workstreamEvent(id: $id) @include(if: $yes) { ...Named } }
+fragment Named on WorkstreamEvent {
+  id
+  ... on WorkstreamEvent { application { name } }
+  ... @skip(if: $no) { processing }
+  ...Scored @include(if: $no)
+}
+fragment Scored on WorkstreamEvent { score { manual } }
+query Other { workstreamEvent(id: "missing") { __typename } }"""
+
+
+async def test_fragments_conditions_and_type_conditions_at_every_level_are_compiled() -> None:
+    variables = {"id": IDS[0], "ids": IDS[1:3], "yes": True, "no": False}
+    ran = await _both(_ROOTS, variables, operation_name="Q")
+    assert ran.compiled == ran.regular
+    assert (ran.runs, ran.bails) == (1, 0)
+    data = orjson.loads(ran.compiled["data"])
+    assert list(data) == ["__typename", "first", "second", "missing"]
+    assert list(data["first"]) == ["id", "application", "processing"]  # no score: skipped
+    assert data["first"]["application"] == {"name": EVENTS[IDS[0]]["application"]["name"]}
+    assert [event["id"] for event in data["second"]] == IDS[1:3]
+    assert _error_paths(ran.compiled) == [["missing"]]
+    other = await _both(_ROOTS, operation_name="Other")
+    assert other.compiled == other.regular and (other.runs, other.bails) == (1, 0)
+
+
+async def test_a_null_where_a_nullable_object_belongs_is_compiled() -> None:
+    event = {**EVENTS[IDS[0]], "score": None}
+    query = "query($id: ID!) { workstreamEvent(id: $id) { id score { manual } } }"
+    ran = await _both(query, {"id": IDS[0]}, {IDS[0]: event})
+    assert ran.compiled == ran.regular and not ran.compiled["errors"]
+    assert orjson.loads(ran.compiled["data"]) == {"workstreamEvent": {"id": IDS[0], "score": None}}
+    assert (ran.runs, ran.bails) == (1, 0)
+
+
+@pytest.mark.parametrize("text", [b"null", b"[]", b'"VS_CODE"', b"7", b"{"])
+async def test_a_snapshot_that_is_no_object_is_handed_back(text: bytes) -> None:
+    ran = await _both(SMALL, {"id": IDS[0]}, {IDS[0]: text})
+    assert ran.compiled == ran.regular
+    (error,) = [orjson.loads(e) for e in ran.compiled["errors"]]
+    assert error["extensions"]["code"] == "UPSTREAM_BAD_RESPONSE"
+    assert (ran.runs, ran.bails) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{}, {"id": True}, {"id": ["a"]}, {"id": None}],
+    ids=["missing", "a-boolean", "a-list", "null"],
+)
+async def test_variables_are_refused_as_the_regular_executor_refuses_them(
+    variables: dict[str, Any],
+) -> None:
+    ran = await _both(SMALL, variables)
+    assert ran.compiled == ran.regular
+    (error,) = [orjson.loads(e) for e in ran.compiled["errors"]]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert orjson.loads(ran.compiled["data"]) is None
+
+
+async def test_a_flood_of_refused_variables_stops_where_the_regular_executor_stops() -> None:
+    names = [f"c{i}" for i in range(60)]
+    declared = ", ".join(f"${name}: Boolean!" for name in names)
+    fields = " ".join(f"id @include(if: ${name})" for name in names)
+    query = f'query({declared}) {{ workstreamEvent(id: "x") {{ {fields} }} }}'
+    ran = await _both(query, {})
+    assert ran.compiled == ran.regular
+    errors = [orjson.loads(e)["message"] for e in ran.compiled["errors"]]
+    assert len(errors) == 51
+    assert "error limit reached" in " ".join(errors)
 
 
 def _error_paths(answer: dict[str, Any]) -> list[list[str | int]]:
@@ -784,7 +866,8 @@ async def test_a_plan_decodes_only_the_keys_it_selects_and_each_once() -> None:
     query = """query($id: ID!) { workstreamEvent(id: $id) {
       __typename id
       application { name } again: application { platform __typename }
-      tags { iterable { id } } moreTags: tags { iterable { reference { text } } }
+      tags { iterable { id reference { text } again: reference { category } } }
+      moreTags: tags { iterable { reference { id } } }
       summaries { iterable { id } }
     } }"""
     event = _pointing(EVENTS[IDS[0]], 0, embedded=True)
@@ -797,10 +880,74 @@ async def test_a_plan_decodes_only_the_keys_it_selects_and_each_once() -> None:
         "application": {key: event["application"][key] for key in ("name", "platform")},
         "tags": {
             "iterable": [
-                {"id": tag["id"], "reference": {"text": tag["reference"]["text"]}}
+                {
+                    "id": tag["id"],
+                    "reference": {key: tag["reference"][key] for key in ("text", "category", "id")},
+                }
                 for tag in event["tags"]["iterable"]
             ]
         },
         "summaries": {"iterable": [{"id": s["id"]} for s in event["summaries"]["iterable"]]},
     }
     assert event["tags"]["iterable"] and event["summaries"]["iterable"]
+
+
+# What a plan completes inline ------------------------------------------------
+
+
+def _every_field(gtype: GraphQLObjectType, depth: int) -> str:
+    """A selection of every field of `gtype` without arguments, objects `depth` deep."""
+    parts = []
+    for name, field in sorted(gtype.fields.items()):
+        named = get_named_type(field.type)
+        if field.args:
+            continue
+        if is_leaf_type(named):
+            parts.append(name)
+        elif isinstance(named, GraphQLObjectType) and depth > 0:
+            parts.append(f"{name} {{ {_every_field(named, depth - 1)} }}")
+    return " ".join(parts) or "__typename"
+
+
+EVERY_FIELD = f"query($id: ID!) {{ workstreamEvent(id: $id) {{ {_every_field(EVENT, 3)} }} }}"
+
+
+@pytest.fixture
+def completed_by_graphql_core(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+    """The leaves the compiled path hands to graphql-core's `complete_leaf_value` (the
+    regular path completes with its own subclass's, which this does not see)."""
+    seen: list[tuple[str, object]] = []
+    original = Executor.complete_leaf_value
+
+    def complete_leaf_value(return_type: GraphQLLeafType, result: object) -> object:
+        seen.append((return_type.name, result))
+        return original(return_type, result)
+
+    monkeypatch.setattr(Executor, "complete_leaf_value", staticmethod(complete_leaf_value))
+    return seen
+
+
+@pytest.mark.parametrize("event_id", IDS)
+async def test_leaves_of_their_usual_json_types_are_completed_inline(
+    event_id: str, completed_by_graphql_core: list[tuple[str, object]]
+) -> None:
+    # Every kind of leaf (strings, ids, booleans, numbers, enums, instants, objects of JSON):
+    # the projection passes each value of its usual JSON type itself.
+    ran = await _both(EVERY_FIELD, {"id": event_id})
+    assert ran.compiled == ran.regular and not ran.compiled["errors"]
+    assert (ran.runs, ran.bails) == (1, 0)
+    assert completed_by_graphql_core == []
+
+
+async def test_a_leaf_of_another_json_type_is_completed_by_graphql_core(
+    completed_by_graphql_core: list[tuple[str, object]],
+) -> None:
+    event = {**EVENTS[IDS[0]], "application": {**EVENTS[IDS[0]]["application"], "onboarded": 1}}
+    query = "query($id: ID!) { workstreamEvent(id: $id) { application { onboarded } } }"
+    ran = await _both(query, {"id": IDS[0]}, {IDS[0]: event})
+    assert ran.compiled == ran.regular and not ran.compiled["errors"]
+    assert orjson.loads(ran.compiled["data"]) == {
+        "workstreamEvent": {"application": {"onboarded": True}}
+    }
+    assert (ran.runs, ran.bails) == (1, 0)
+    assert completed_by_graphql_core == [("Boolean", 1)]
