@@ -176,6 +176,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_upstream.py",
     ),
     "schema/_execution.py": (
+        "tests/schema/test_execution.py",
         "tests/gateway/test_http.py",
         "tests/gateway/test_upstream_values.py",
         "tests/gateway/test_int64.py",

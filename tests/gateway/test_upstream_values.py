@@ -137,6 +137,7 @@ def test_a_complaint_of_graphql_cores_about_a_value_is_worded_anew() -> None:
         (_FLOAT, "a number"),
         ([1], "a list"),
         ({"k": 1}, "an object"),
+        (2**63, "an integer out of its range"),
     ],
 )
 async def test_a_value_the_schema_cannot_represent_is_named_by_its_kind(
