@@ -102,3 +102,13 @@ async def test_a_flood_of_refused_variables_of_a_mutation_stops_at_fifty() -> No
     messages = [error.message for error in result.errors or ()]
     assert len(messages) == 51
     assert messages[-1].endswith("error limit reached. Execution aborted.")
+
+
+async def test_an_unexpected_error_that_nulls_the_whole_result_is_still_unexpected() -> None:
+    # A non-null root field's error leaves no data at all, as a refused variable does.
+    query = """mutation { workstreamEventsDeleteSpecificWorkstreamEvent(workstreamEvent: "e1")
+      { workstreamEventId } }"""
+    result = await run(SCHEMA, _prepared(query, compiled=True), _context(), None)
+    assert result.data is None
+    (error,) = result.errors or ()
+    assert error.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": "r-5"}

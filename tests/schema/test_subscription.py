@@ -218,3 +218,15 @@ async def test_an_unexpected_error_in_a_change_carries_the_request_id() -> None:
     (error,) = result.errors
     assert error.message == "Unexpected error."
     assert error.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": "r-9"}
+
+
+async def test_a_flood_of_refused_variables_stops_at_fifty() -> None:
+    names = [f"c{i}" for i in range(60)]
+    declared = ", ".join(f"${name}: Boolean!" for name in names)
+    fields = " ".join(f"id @include(if: ${name})" for name in names)
+    query = f"subscription({declared}) {{ workstreamEventChanges {{ {fields} }} }}"
+    (result,) = await _results(_prepared(query), _Changes([]), {})
+    messages = [error.message for error in result.errors]
+    assert len(messages) == 51
+    assert messages[-1].endswith("error limit reached. Execution aborted.")
+    assert {error.extensions["code"] for error in result.errors} == {"BAD_USER_INPUT"}
