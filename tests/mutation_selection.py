@@ -113,7 +113,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/gateway/test_resilience.py",
         "tests/gateway/test_resilience_breaker.py",
     ),
-    "gateway/_server.py": ("tests/gateway/test_server.py",),
+    "gateway/_server.py": ("tests/gateway/test_server.py", "tests/gateway/test_subscriptions.py"),
     "gateway/_tracing.py": (
         "tests/gateway/test_tracing.py",
         "tests/gateway/test_tracing_export.py",

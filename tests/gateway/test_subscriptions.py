@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -29,6 +29,7 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from gateway import Settings, create_app
+from gateway._server import GatewayWebSocketProtocol
 from gateway.simulator import create_simulator
 from tests.conftest import UPSTREAM
 from tests.recording import Recorder
@@ -505,6 +506,27 @@ async def test_shutdown_closes_every_subscriber_with_going_away() -> None:
         assert process.wait(timeout=HANG) == -signal.SIGTERM
     finally:
         stop(process)
+
+
+async def test_a_server_shutting_down_in_process_closes_subscribers_with_going_away(
+    simulator: Starlette,
+) -> None:
+    # The gateway's websocket protocol, served in this process (the test above is the CLI's).
+    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(simulator))
+    with ExitStack() as serving:
+        url = serving.enter_context(serve(app, ws=GatewayWebSocketProtocol))
+        async with connected(url.replace("http://", "ws://") + "/graphql") as socket:
+            await subscribe(socket, "subscription { workstreamEventChanges { id } }")
+            # uvicorn's shutdown waits for the socket to close: off this loop, which answers it.
+            stopped = asyncio.create_task(asyncio.to_thread(serving.close))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await next_message(socket)
+            await stopped
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        1001,
+        "The gateway is shutting down.",
+    )
 
 
 async def test_the_per_connection_limit_refuses_with_a_code(simulator: Starlette) -> None:
