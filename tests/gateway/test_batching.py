@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -65,6 +66,52 @@ async def test_a_missing_id_is_null_at_its_index_with_not_found(
         (["workstreamEvents", 1], "NOT_FOUND"),
         (["workstreamEvents", 3], "NOT_FOUND"),
     ]
+    assert {e["message"] for e in result["errors"]} == {"No workstream event has the id 'missing'."}
+
+
+_BOTH_WAYS = """query($a: ID!, $b: ID!, $c: ID!) {
+  light: workstreamEvents(ids: [$a, $b], transferables: false) { id }
+  full: workstreamEvent(id: $c, transferables: true) { id }
+  again: workstreamEvent(id: $a, transferables: false) { id }
+}"""
+
+
+async def test_reads_with_and_without_transferables_are_batched_apart(
+    gql: GraphQLClient, upstream: Recorder, events: dict[str, Any]
+) -> None:
+    a, b, c = list(events)[:3]
+    result = await gql(_BOTH_WAYS, {"a": a, "b": b, "c": c})
+    assert "errors" not in result
+    assert result["data"] == {
+        "light": [{"id": a}, {"id": b}],
+        "full": {"id": c},
+        "again": {"id": a},
+    }
+    # Each group on its own: the two ids without transferables in one batch, the other alone.
+    asked = sorted(
+        (
+            request.query["transferables"],
+            sorted(i["id"] for i in request.json()["workstreamEvents"]["iterable"])
+            if request.method == "POST"
+            else [request.path.rsplit("/", 1)[-1]],
+        )
+        for request in upstream.requests
+    )
+    assert asked == [("false", sorted([a, b])), ("true", [c])]
+
+
+async def test_without_a_batch_endpoint_transferables_reach_each_get(
+    old_gql: GraphQLClient, old_upstream: Recorder
+) -> None:
+    a, b, c = list(old_upstream.app.state.store.events)[:3]
+    result = await old_gql(_BOTH_WAYS, {"a": a, "b": b, "c": c})
+    assert "errors" not in result
+    gets = sorted(
+        (request.path.rsplit("/", 1)[-1], request.query["transferables"])
+        for request in old_upstream.requests
+        if request.method == "GET"
+    )
+    assert gets == sorted([(a, "false"), (b, "false"), (c, "true")])
 
 
 async def test_batches_are_cut_into_chunks(upstream: Recorder, events: dict[str, Any]) -> None:
@@ -77,11 +124,15 @@ async def test_batches_are_cut_into_chunks(upstream: Recorder, events: dict[str,
 
 
 async def test_without_a_batch_endpoint_each_distinct_id_is_one_get_remembered(
-    old_gql: GraphQLClient, old_upstream: Recorder
+    old_gql: GraphQLClient, old_upstream: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
     ten = list(old_upstream.app.state.store.events)[:10]
     ids = [ten[i % 10] for i in range(30)]
-    result = await old_gql(MANY, {"ids": ids})
+    with caplog.at_level(logging.INFO, logger="pieces_gateway.loaders"):
+        result = await old_gql(MANY, {"ids": ids})
+    assert [r.getMessage() for r in caplog.records if r.name == "pieces_gateway.loaders"] == [
+        "Pieces OS has no batch endpoint: fetching each workstream event alone"
+    ]
     assert [e["id"] for e in result["data"]["workstreamEvents"]] == ids
     methods = [method for method, _ in old_upstream.calls()]
     assert methods == ["POST"] + ["GET"] * 10
