@@ -243,3 +243,14 @@ async def test_a_malformed_batch_entry_is_refused_as_a_single_request_would_be(
     (error,) = response.json()["errors"]
     assert error == {"message": message, "extensions": {"code": "BAD_REQUEST"}}
     assert upstream.requests == []  # not even the well-formed entries ran
+
+
+async def test_a_read_with_transferables_alone_passes_its_flag(
+    gql: GraphQLClient, upstream: Recorder, events: dict[str, Any]
+) -> None:
+    a, b = list(events)[:2]
+    query = "query($ids: [ID!]!) { workstreamEvents(ids: $ids, transferables: true) { id } }"
+    result = await gql(query, {"ids": [a, b]})
+    assert "errors" not in result
+    (request,) = upstream.requests
+    assert request.query == {"transferables": "true"}
