@@ -939,6 +939,20 @@ async def test_leaves_of_their_usual_json_types_are_completed_inline(
     assert completed_by_graphql_core == []
 
 
+async def test_the_items_of_a_list_of_leaves_are_completed_inline(
+    completed_by_graphql_core: list[tuple[str, object]],
+) -> None:
+    event = {**EVENTS[IDS[0]], "workstreamEventsVector": [0.5, 1.5, -2.0]}
+    query = "query($id: ID!) { workstreamEvent(id: $id) { workstreamEventsVector } }"
+    ran = await _both(query, {"id": IDS[0]}, {IDS[0]: event})
+    assert ran.compiled == ran.regular and not ran.compiled["errors"]
+    assert orjson.loads(ran.compiled["data"]) == {
+        "workstreamEvent": {"workstreamEventsVector": [0.5, 1.5, -2.0]}
+    }
+    assert (ran.runs, ran.bails) == (1, 0)
+    assert completed_by_graphql_core == []
+
+
 async def test_a_leaf_of_another_json_type_is_completed_by_graphql_core(
     completed_by_graphql_core: list[tuple[str, object]],
 ) -> None:
