@@ -10,6 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from gateway._resilience import Breaker, CircuitOpen, _backoff
 from gateway._transport import parse_retry_after as _retry_after
 from gateway.simulator import Faults
 from tests.clock import FakeClock
@@ -81,7 +82,9 @@ async def test_a_slow_upstream_answers_within_the_timeout(
             response = await http.post(
                 "/graphql", json={"query": READ, "variables": {"id": event_id}}
             )
-    assert _code(response.json()) == "UPSTREAM_TIMEOUT"
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "UPSTREAM_TIMEOUT"
+    assert error["message"] == "Pieces OS did not answer within 0.3 seconds."
 
 
 async def test_reads_are_retried_through_passing_failures(
@@ -276,3 +279,91 @@ async def test_fields_cancelled_by_a_failing_sibling_do_not_open_the_breaker(
     event_id = next(iter(events))
     ok = await fragile.post("/graphql", json={"query": READ, "variables": {"id": event_id}})
     assert ok.json() == {"data": {"workstreamEvent": {"id": event_id}}}
+
+
+# The breaker and the back-off, on their own ------------------------------------
+
+_OPEN = "Pieces OS failed repeatedly; the gateway is giving it a few seconds before asking again."
+
+
+def _opened(clock: FakeClock) -> Breaker:
+    breaker = Breaker(threshold=2, cooldown=1.0, clock=clock)
+    for _ in range(2):
+        breaker.admit()
+        breaker.failed()
+    assert breaker.state == "opened"
+    return breaker
+
+
+def test_a_half_open_breaker_lets_one_probe_through_at_a_time(clock: FakeClock) -> None:
+    breaker = _opened(clock)
+    with pytest.raises(CircuitOpen) as refused:
+        breaker.admit()
+    assert refused.value.message == _OPEN
+    clock.advance(1.0)
+    assert breaker.state == "half-opened"
+    breaker.admit()  # the probe
+    with pytest.raises(CircuitOpen):
+        breaker.admit()  # another call while the probe is out
+    breaker.abandoned()  # the probe was cancelled: no verdict, the slot is free
+    breaker.admit()
+    breaker.failed()  # the probe failed: open again, for a whole cool-down
+    assert breaker.state == "opened"
+    clock.advance(1.0)
+    breaker.admit()
+    breaker.succeeded()
+    assert breaker.state == "closed"
+    breaker.admit()
+    breaker.admit()  # closed: every call goes through
+
+
+def test_a_breaker_recovers_each_time_it_opens(clock: FakeClock) -> None:
+    breaker = Breaker(threshold=1, cooldown=1.0, clock=clock)
+    for _ in range(3):
+        breaker.admit()
+        breaker.failed()
+        clock.advance(1.0)
+        breaker.admit()  # a probe, each time
+        breaker.succeeded()
+        assert breaker.state == "closed"
+
+
+def test_a_failure_below_the_threshold_is_forgotten_after_a_success(clock: FakeClock) -> None:
+    breaker = Breaker(threshold=2, cooldown=1.0, clock=clock)
+    breaker.failed()
+    breaker.succeeded()
+    breaker.failed()
+    assert breaker.state == "closed"
+
+
+@pytest.mark.parametrize(
+    ("retry", "delay"), [(0, 0.05), (1, 0.1), (2, 0.2), (3, 0.4), (5, 1.6), (6, 2.0), (9, 2.0)]
+)
+def test_the_back_off_doubles_up_to_its_cap_with_a_jitter_of_a_tenth(
+    retry: int, delay: float
+) -> None:
+    waits = [_backoff(retry) for _ in range(200)]
+    assert all(delay <= wait <= delay + 0.1 for wait in waits)
+    assert max(waits) - min(waits) > 0.05  # jittered, not constant
+
+
+async def test_a_read_is_tried_once_and_then_as_often_as_its_retries(
+    upstream: Recorder, faults: Faults, event_id: str
+) -> None:
+    faults.status = 503  # every time
+    async with running_gateway(upstream, upstream_retries=2) as http:
+        response = await http.post("/graphql", json={"query": READ, "variables": {"id": event_id}})
+    assert _code(response.json()) == "UPSTREAM_ERROR"
+    assert len(upstream.requests) == 3
+
+
+async def test_a_dropped_read_is_retried_and_a_dropped_write_is_not(
+    gql: GraphQLClient, upstream: Recorder, faults: Faults, event_id: str
+) -> None:
+    faults.drop, faults.count = True, 1
+    assert await gql(READ, {"id": event_id}) == {"data": {"workstreamEvent": {"id": event_id}}}
+    assert len(upstream.requests) == 2
+    upstream.clear()
+    faults.drop, faults.count = True, 1
+    assert _code(await gql(TAG, {"id": event_id})) == "UPSTREAM_UNAVAILABLE"
+    assert len(upstream.requests) == 1
