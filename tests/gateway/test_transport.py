@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
+from gateway._transport import Endpoint
 from tests.conftest import GraphQLClient, running_gateway
 from tests.recording import Recorder
 
@@ -94,3 +96,21 @@ async def test_a_call_through_any_transport_carries_its_headers(upstream: Record
     async with running_gateway(upstream) as http:
         await http.post("/graphql", json={"query": READ}, headers={"x-request-id": "req-9"})
     assert [request.headers["x-request-id"] for request in upstream.requests] == ["req-9"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://localhost:39300", ("http://localhost:39300", "http://localhost:39300", "")),
+        ("http://localhost:39300/", ("http://localhost:39300", "http://localhost:39300", "")),
+        (
+            "http://10.0.0.5:1000/pieces/os/",
+            ("http://10.0.0.5:1000/pieces/os", "http://10.0.0.5:1000", "/pieces/os"),
+        ),
+    ],
+)
+def test_an_upstream_url_is_its_origin_and_a_base_path_without_a_trailing_slash(
+    url: str, expected: tuple[str, str, str]
+) -> None:
+    endpoint = Endpoint(url)
+    assert (endpoint.url, endpoint.root, endpoint.base_path) == expected
