@@ -177,9 +177,9 @@ def constant(result: str) -> Complete:
 
 
 def leaf(gtype: GraphQLLeafType, *, nullable: bool) -> Complete:
-    """A leaf value its inline expression (`_INLINE`) did not pass: graphql-core's
-    `complete_leaf_value` completes it (a numeric string for an `Int`, say), or it bails.
+    """A leaf value its inline expression (`_INLINE`) did not pass, completed by graphql-core.
 
+    `complete_leaf_value` completes it (a numeric string for an `Int`, say), or it bails.
     Only such values reach it: a projection completes every leaf of its usual JSON type
     inline, so this closure has no fast path of its own.
     """

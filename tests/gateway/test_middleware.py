@@ -133,9 +133,7 @@ async def test_any_host_is_answered_under_a_star(upstream: Recorder) -> None:
 
 
 async def test_two_host_lines_are_refused_in_words(upstream: Recorder) -> None:
-    app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(upstream))
-    transport = httpx.ASGITransport(app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
+    async with running_gateway(upstream) as http:
         request = http.build_request("GET", "/healthz")
         request.headers = httpx.Headers([("host", "localhost"), ("host", "localhost")])
         response = await http.send(request)

@@ -154,8 +154,14 @@ def test_a_request_whose_headers_came_in_time_is_answered(address: tuple[str, in
 def test_malformed_http_is_refused_in_coded_json(
     address: tuple[str, int], request_bytes: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="uvicorn.error"):
-        received = exchange_bytes(address, request_bytes)
+    # uvicorn's logger does not propagate: the capture listens on it itself.
+    server_log = logging.getLogger("uvicorn.error")
+    server_log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="uvicorn.error"):
+            received = exchange_bytes(address, request_bytes)
+    finally:
+        server_log.removeHandler(caplog.handler)
     assert received == refusal(
         b"400 Bad Request", "The request is not valid HTTP/1.1.", "BAD_REQUEST"
     )

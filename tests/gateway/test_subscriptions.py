@@ -514,14 +514,19 @@ async def test_a_server_shutting_down_in_process_closes_subscribers_with_going_a
     # The gateway's websocket protocol, served in this process (the test above is the CLI's).
     app = create_app(Settings(upstream=UPSTREAM), transport=httpx.ASGITransport(simulator))
     with ExitStack() as serving:
-        url = serving.enter_context(serve(app, ws=GatewayWebSocketProtocol))
-        async with connected(url.replace("http://", "ws://") + "/graphql") as socket:
+        ws_url = serving.enter_context(serve(app, ws=GatewayWebSocketProtocol)).replace(
+            "http://", "ws://"
+        )
+        async with connected(ws_url + "/graphql") as socket:
             await subscribe(socket, "subscription { workstreamEventChanges { id } }")
+            await _until_polled(ws_url + "/graphql")  # the subscription is live
             # uvicorn's shutdown waits for the socket to close: off this loop, which answers it.
             stopped = asyncio.create_task(asyncio.to_thread(serving.close))
-            with pytest.raises(websockets.ConnectionClosed) as closed:
-                await next_message(socket)
-            await stopped
+            try:
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await next_message(socket)
+            finally:
+                await stopped
     assert closed.value.rcvd is not None
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
         1001,

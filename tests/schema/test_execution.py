@@ -77,7 +77,7 @@ async def test_a_refused_variable_suggests_nothing_when_suggestions_are_hidden(
 ) -> None:
     prepared = _prepared(_UPDATE, compiled=True)
     variables = {"event": {"idd": "e1"}}
-    options = {"hide_suggestions": True} if hidden else {}  # shown unless hidden
+    options = {"hide_suggestions": True} if hidden else {}  # `run`'s default shows them
     result = await run(SCHEMA, prepared, _context(), variables, **options)
     assert result.data is None
     messages = " ".join(error.message for error in result.errors or ())
