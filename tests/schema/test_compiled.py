@@ -53,9 +53,10 @@ from schema import (
 )
 from schema._documents import DOCUMENT_CACHE_CHARS
 from schema.compiled import condition_variables
-from schema.compiled._compiler import Plan
+from schema.compiled._compiler import Plan, _leaf_inline
 from schema.compiled._executor import MAX_VARIANTS
 from schema.errors import BadUserInput, NotFound, UpstreamUnavailable
+from tests.documents import refused_variables_flood
 
 GRAPHQL: GraphQLSchema = build_schema()._schema
 REGULAR = Documents(GRAPHQL, SchemaOptions(compiled_execution=False))
@@ -451,11 +452,7 @@ async def test_variables_are_refused_as_the_regular_executor_refuses_them(
 
 
 async def test_a_flood_of_refused_variables_stops_where_the_regular_executor_stops() -> None:
-    names = [f"c{i}" for i in range(60)]
-    declared = ", ".join(f"${name}: Boolean!" for name in names)
-    fields = " ".join(f"id @include(if: ${name})" for name in names)
-    query = f'query({declared}) {{ workstreamEvent(id: "x") {{ {fields} }} }}'
-    ran = await _both(query, {})
+    ran = await _both(refused_variables_flood("query", 'workstreamEvent(id: "x")'), {})
     assert ran.compiled == ran.regular
     errors = [orjson.loads(e)["message"] for e in ran.compiled["errors"]]
     assert len(errors) == 51
@@ -955,8 +952,6 @@ async def test_leaves_of_their_usual_json_types_are_completed_inline(
 def test_every_leaf_an_object_can_select_has_an_inline_completion() -> None:
     # `leaf`'s closure has no fast path: a leaf type without an inline kind would take
     # graphql-core's completion for every value (right, but slow).
-    from schema.compiled._compiler import _leaf_inline
-
     kinds = {
         get_named_type(field.type).name
         for gtype in GRAPHQL.type_map.values()

@@ -22,6 +22,7 @@ from schema import (
 from schema._build import build_schema
 from schema._subscription import Change, ChangeKind
 from schema.errors import RecordsExceeded
+from tests.documents import refused_variables_flood
 
 SCHEMA = build_schema()._schema
 QUERY = "subscription($since: DateTime) { workstreamEventChanges(since: $since) { kind id } }"
@@ -221,10 +222,7 @@ async def test_an_unexpected_error_in_a_change_carries_the_request_id() -> None:
 
 
 async def test_a_flood_of_refused_variables_stops_at_fifty() -> None:
-    names = [f"c{i}" for i in range(60)]
-    declared = ", ".join(f"${name}: Boolean!" for name in names)
-    fields = " ".join(f"id @include(if: ${name})" for name in names)
-    query = f"subscription({declared}) {{ workstreamEventChanges {{ {fields} }} }}"
+    query = refused_variables_flood("subscription", "workstreamEventChanges")
     (result,) = await _results(_prepared(query), _Changes([]), {})
     messages = [error.message for error in result.errors]
     assert len(messages) == 51
